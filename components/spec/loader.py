@@ -1,0 +1,213 @@
+"""Read `stacks/Pulumi.<stack>.yaml` into a validated ClusterSpec, or every problem as one clear line.
+
+This is the only way any consumer (the Pulumi program, the offline plan, renderers, fleet commands)
+obtains a spec, so a stack file means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .checks import check_cluster
+from .cluster import ClusterSpec
+from .problems import Problem, SpecError
+from .secrets import SecretRef
+
+NAMESPACE = "aksfleet"
+CLUSTER_KEY = f"{NAMESPACE}:cluster"
+PROTECT_KEY = f"{NAMESPACE}:protect"
+# Keys Pulumi itself writes into a stack file besides `config`.
+_STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
+# Error types whose offending input must never be echoed (it may be a credential).
+_NO_ECHO = {"plaintext_secret", "secret_type", "extra_forbidden"}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A loaded stack: its validated spec plus the raw config, as the Pulumi CLI would hand it over."""
+
+    stack: str
+    path: Path
+    spec: ClusterSpec
+    protect: bool
+    raw_config: dict[str, Any] = field(repr=False)
+
+
+def stack_path(stacks_dir: Path, stack: str) -> Path:
+    return stacks_dir / f"Pulumi.{stack}.yaml"
+
+
+def available_stacks(stacks_dir: Path) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in stacks_dir.glob("Pulumi.*.yaml"))
+
+
+def load_stack(stacks_dir: Path, stack: str) -> StackConfig:
+    path = stack_path(stacks_dir, stack)
+    shown = _display(path)
+    if not path.is_file():
+        known = ", ".join(available_stacks(stacks_dir)) or "none"
+        raise SpecError([Problem(shown, "", f"no such stack file; stacks found: {known}")])
+    try:
+        document = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise SpecError([Problem(shown, where, f"not valid YAML: {getattr(err, 'problem', err)}")]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError([Problem(shown, "", f"cannot be read: {err}")]) from None
+    return parse_stack_document(document, stack=stack, path=path)
+
+
+def parse_stack_document(document: Any, *, stack: str, path: Path) -> StackConfig:
+    shown = _display(path)
+    if not isinstance(document, dict):
+        raise SpecError([Problem(shown, "", "expected a mapping with a `config:` key at the top")])
+    problems = [
+        Problem(shown, str(key), f"unknown top-level key; accepted: {', '.join(sorted(_STACK_FILE_KEYS))}")
+        for key in document
+        if key not in _STACK_FILE_KEYS
+    ]
+    config = document.get("config")
+    if not isinstance(config, dict):
+        raise SpecError([*problems, Problem(shown, "config", "expected a mapping of configuration keys")])
+    protect = config.get(PROTECT_KEY, True)
+    if not isinstance(protect, bool):
+        problems.append(Problem(shown, PROTECT_KEY, f"expected true or false; got {protect!r}"))
+    raw = config.get(CLUSTER_KEY)
+    if raw is None:
+        raise SpecError([*problems, Problem(shown, CLUSTER_KEY, "missing; every stack describes one cluster here")])
+    spec, spec_problems = parse_cluster(raw, source=shown)
+    problems += spec_problems
+    if problems or spec is None:
+        raise SpecError(sorted(set(problems), key=problems.index))
+    return StackConfig(stack=stack, path=path, spec=spec, protect=bool(protect), raw_config=config)
+
+
+def parse_cluster(raw: Any, *, source: str) -> tuple[ClusterSpec | None, list[Problem]]:
+    """Validate a raw cluster object; returns the spec or the problems (never raises on bad input)."""
+    try:
+        spec = ClusterSpec.model_validate(raw)
+    except ValidationError as err:
+        return None, [_problem_from_error(source, e) for e in err.errors()]
+    return spec, [Problem(source, f"{CLUSTER_KEY}.{path}", msg) for path, msg in check_cluster(spec)]
+
+
+def _problem_from_error(source: str, error: Any) -> Problem:
+    loc = _strip_union_tags(tuple(error["loc"]))
+    path = _format_path((CLUSTER_KEY, *loc))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        accepted = _accepted_keys(loc[:-1])
+        message = "unknown key" + (f"; accepted: {', '.join(accepted)}" if accepted else "")
+    elif kind == "missing":
+        message = "missing required key"
+    elif kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        message = f"{ctx.get('tag')!r} is not accepted; accepted: {ctx.get('expected_tags')}"
+        path = f"{path}.{ctx.get('discriminator', '').strip(chr(39))}"
+    else:
+        message = error["msg"][0].lower() + error["msg"][1:]
+        value = error.get("input")
+        if kind not in _NO_ECHO and isinstance(value, str | int | float | bool) and not _looks_secret(loc):
+            message += f"; got {value!r}"
+    return Problem(source, path, message)
+
+
+_DISCRIMINATORS = ("kind", "policy")
+
+
+def _strip_union_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Pydantic puts the chosen union member's tag into the location; the user never wrote that step."""
+    kept: list[Any] = []
+    candidates: list[Any] = [ClusterSpec]
+    for step in loc:
+        is_tag = isinstance(step, str) and any(
+            isinstance(m, type)
+            and issubclass(m, BaseModel)
+            and step not in m.model_fields
+            and any(
+                step in typing.get_args(m.model_fields[d].annotation) for d in _DISCRIMINATORS if d in m.model_fields
+            )
+            for c in candidates
+            for m in _members(c)
+        )
+        if not is_tag:
+            kept.append(step)
+        candidates = [n for c in candidates for n in _step_into(c, step)]
+    return tuple(kept)
+
+
+def _format_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += ("." if out else "") + str(step)
+    return out
+
+
+def _looks_secret(loc: tuple[Any, ...]) -> bool:
+    return any(isinstance(s, str) and any(w in s.lower() for w in ("key", "secret", "password", "token")) for s in loc)
+
+
+def _accepted_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model at `loc` accepts, by walking the spec's type annotations."""
+    candidates: list[Any] = [ClusterSpec]
+    for step in loc:
+        nxt: list[Any] = []
+        for model in candidates:
+            nxt += _step_into(model, step)
+        candidates = nxt
+    keys: list[str] = []
+    for model in candidates:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            keys += [f.alias or name for name, f in model.model_fields.items()]
+    return sorted(set(keys))
+
+
+def _step_into(annotation: Any, step: Any) -> list[Any]:
+    models = _members(annotation)
+    out: list[Any] = []
+    for model in models:
+        if isinstance(model, type) and issubclass(model, BaseModel) and isinstance(step, str):
+            for name, f in model.model_fields.items():
+                if step in (name, f.alias):
+                    out += _members(f.annotation)
+            # A discriminated-union tag appears in the location as its own step.
+            if any(
+                d in model.model_fields and step in typing.get_args(model.model_fields[d].annotation)
+                for d in _DISCRIMINATORS
+            ):
+                out.append(model)
+        elif step is not None:
+            origin = typing.get_origin(model)
+            if origin in (list, dict):
+                out += _members(typing.get_args(model)[-1])
+    return out
+
+
+def _members(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(annotation) for m in _members(a)]
+    if annotation is type(None) or annotation is SecretRef:
+        return []
+    return [annotation]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

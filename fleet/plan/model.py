@@ -1,0 +1,82 @@
+"""The plan: what `pulumi up` would register, with inputs and resource options, ready for checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+
+
+@dataclass(frozen=True)
+class ResourceOptions:
+    protect: bool
+    ignore_changes: list[str]
+    depends_on: list[str]
+    delete_before_replace: bool
+    custom_timeouts: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "protect": self.protect,
+            "ignoreChanges": self.ignore_changes,
+            "dependsOn": self.depends_on,
+            "deleteBeforeReplace": self.delete_before_replace,
+            "customTimeouts": self.custom_timeouts,
+        }
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    # Canonical shape: azure-native input names (camelCase, `properties` flattened); secret values are
+    # replaced by SECRET and values unknown until apply by UNKNOWN. Plaintext secrets never get here.
+    inputs: dict[str, Any]
+    options: ResourceOptions
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "inputs": self.inputs,
+            "options": self.options.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class PlanError:
+    resource: str
+    property: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.property}: {self.message}"
+
+
+@dataclass
+class Plan:
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    errors: list[PlanError] = field(default_factory=list)
+
+    def of_type(self, type_token: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_urn(self, urn: str) -> PlannedResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+            "errors": [{"resource": e.resource, "property": e.property, "message": e.message} for e in self.errors],
+        }

@@ -1,0 +1,86 @@
+"""Human-readable plan: a rich tree of resources under their parents, with the properties that matter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from components.spec.graph import dependency_order
+
+from .model import Plan, PlannedResource
+
+
+def _short_type(token: str) -> str:
+    return token.split(":")[-1]
+
+
+def _summary(r: PlannedResource) -> str:
+    i = r.inputs
+    t = r.type
+    if not t.startswith("azure-native:"):
+        return ""
+    if t.endswith(":ManagedCluster"):
+        api = i.get("apiServerAccessProfile", {})
+        exposure = (
+            "private API"
+            if api.get("enablePrivateCluster")
+            else f"public API {', '.join(api.get('authorizedIPRanges', []))}"
+        )
+        upgrade = i.get("autoUpgradeProfile", {})
+        net = i.get("networkProfile", {})
+        return (
+            f"k8s {i.get('kubernetesVersion')} (channel {upgrade.get('upgradeChannel')}, node OS "
+            f"{upgrade.get('nodeOSUpgradeChannel')}), {i.get('sku', {}).get('tier')} tier, {exposure}, "
+            f"{net.get('networkPlugin')}/{net.get('networkPluginMode')} policy {net.get('networkPolicy')}, "
+            f"system pool {_pool(i.get('agentPoolProfiles', [{}])[0])}"
+        )
+    if t.endswith(":AgentPool"):
+        return f"{i.get('mode')} pool {_pool(i)}"
+    if t.endswith(":Extension"):
+        version = i.get("version") or ("latest minor" if i.get("autoUpgradeMinorVersion") else "unpinned")
+        return f"{i.get('extensionType')} {version} on {i.get('releaseTrain')}"
+    if t.endswith(":FluxConfiguration"):
+        src = i.get("gitRepository") or i.get("bucket") or i.get("azureBlob") or {}
+        ref = src.get("repositoryRef", {})
+        kust: dict[str, Any] = i.get("kustomizations", {})
+        order = dependency_order({n: k.get("dependsOn", []) for n, k in kust.items()})
+        chain = " → ".join(f"{n}({kust[n].get('path') or '.'})" for n in order)
+        ref_text = ", ".join(f"{k} {v}" for k, v in ref.items())
+        return f"{i.get('scope')} scope in {i.get('namespace')}: {src.get('url')} [{ref_text}] {chain}"
+    if t.endswith(":ResourceGroup"):
+        return f"{i.get('resourceGroupName')} in {i.get('location')}"
+    return ""
+
+
+def _pool(p: dict[str, Any]) -> str:
+    return (
+        f"{p.get('vmSize')} x{p.get('minCount')}-{p.get('maxCount')} zones {','.join(p.get('availabilityZones', []))}"
+        f" {p.get('osSKU')} {p.get('osDiskType')}"
+    )
+
+
+def _badges(r: PlannedResource) -> str:
+    out = []
+    if r.options.protect:
+        out.append("[yellow]protected[/]")
+    if r.options.ignore_changes:
+        out.append(f"[dim]ignores {', '.join(r.options.ignore_changes)}[/]")
+    return " ".join(out)
+
+
+def render_plan(plan: Plan, console: Console) -> None:
+    tree = Tree(f"[bold]stack {plan.stack}[/] — {len([r for r in plan.resources if r.custom])} Azure resources")
+    nodes: dict[str | None, Tree] = {None: tree}
+    for r in plan.resources:  # registration order puts parents first
+        parent = nodes.get(r.parent, tree)
+        label = f"[cyan]{_short_type(r.type)}[/] [bold]{escape(r.name)}[/] {_badges(r)}"
+        summary = escape(_summary(r))
+        nodes[r.urn] = parent.add(f"{label}\n[dim]{summary}[/]" if summary else label)
+    console.print(tree)
+    if plan.errors:
+        console.print(f"[red]{len(plan.errors)} plan error(s):[/]")
+        for e in plan.errors:
+            console.print(f"  [red]✗[/] {escape(str(e))}")

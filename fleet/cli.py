@@ -39,12 +39,11 @@ def plan(
 ) -> None:
     """Show what `pulumi up -s STACK` would create, offline: no Azure account, no Pulumi CLI."""
     out = Console()
-    err = Console(stderr=True)
     try:
         result = plan_stack(stacks_dir, stack)
     except SpecError as error:
-        for problem in error.problems:
-            err.print(str(problem), markup=False, highlight=False)
+        # Plain writes: one problem is one line, never wrapped to the terminal width (CI logs, grep).
+        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if json_path == "-":
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")

@@ -98,7 +98,7 @@ class AzureOutputs(pulumi_mocks.Mocks):
             return {"customerId": _guid(arm_id, "customer")}
         if typ == "azure-native:containerservice:ManagedCluster":
             issuer = f"https://{inputs.get('location')}.oic.prod-aks.azure.com/{TENANT}/{_guid(arm_id, 'issuer')}/"
-            oidc = {**inputs.get("oidcIssuerProfile", {}), "issuerUrl": issuer}
+            oidc = {**inputs.get("oidcIssuerProfile", {}), "issuerURL": issuer}
             return {
                 "oidcIssuerProfile": oidc,
                 "fqdn": f"{inputs.get('dnsPrefix')}-{_guid(arm_id)[:8]}.hcp.{inputs.get('location')}.azmk8s.io",

@@ -1,0 +1,63 @@
+"""Shared fixtures: the shipped stacks, and stack files derived from them for negative cases."""
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from components import program
+from components.spec import load_stack
+from fleet.plan.engine import run_program
+from fleet.plan.model import Plan
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACKS_DIR = PROJECT_DIR / "stacks"
+SHIPPED_STACKS = ["dev", "staging", "prod-japaneast", "prod-japanwest"]
+
+
+def stack_document(stack: str) -> dict[str, Any]:
+    return YAML(typ="safe", pure=True).load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())
+
+
+def cluster_of(document: dict[str, Any]) -> dict[str, Any]:
+    return document["config"]["aksfleet:cluster"]
+
+
+def write_stack(stacks_dir: Path, name: str, document: dict[str, Any]) -> Path:
+    stacks_dir.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    YAML(typ="safe", pure=True).dump(document, buffer)
+    path = stacks_dir / f"Pulumi.{name}.yaml"
+    path.write_text(buffer.getvalue())
+    return path
+
+
+@cache
+def _plan(stacks_dir: str, stack: str, preview: bool) -> Plan:
+    loaded = load_stack(Path(stacks_dir), stack)
+    return run_program(loaded, lambda: program.main(Path(stacks_dir)), preview=preview)
+
+
+def plan_for(stacks_dir: Path, stack: str, *, preview: bool = True) -> Plan:
+    """Plans are pure functions of the stack file, so they are cached across tests."""
+    return _plan(str(stacks_dir), stack, preview)
+
+
+@pytest.fixture
+def derived_stack(tmp_path: Path) -> Callable[..., Path]:
+    """derived_stack(base, mutate) writes a copy of a shipped stack changed by `mutate(cluster_dict)`."""
+
+    def make(base: str, mutate: Callable[[dict[str, Any]], None], name: str = "test") -> Path:
+        document = copy.deepcopy(stack_document(base))
+        mutate(cluster_of(document))
+        write_stack(tmp_path / "stacks", name, document)
+        return tmp_path / "stacks"
+
+    return make

@@ -1,0 +1,75 @@
+"""`fleet plan` as a user runs it: output, JSON shape and exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from fleet import cli
+from fleet.plan import runner
+from fleet.plan.model import PlanError
+
+RUN = CliRunner()
+
+
+def test_plan_prints_the_resource_tree() -> None:
+    result = RUN.invoke(cli.app, ["plan", "--stack", "prod-japaneast"], env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    assert "ManagedCluster aks-prod-jpe-aks protected" in result.output
+    assert "ssh://git@github.com/contoso/aks-fleet-gitops [tag v1.4.2]" in result.output
+    assert (
+        "infra-controllers(./infrastructure/controllers) → infra-configs(./infrastructure/configs) →" in result.output
+    )
+
+
+def test_plan_json_has_the_documented_shape(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["stack"] == "dev"
+    resource = next(r for r in data["resources"] if r["type"] == "azure-native:containerservice:ManagedCluster")
+    assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options"}
+    assert {"protect", "ignoreChanges", "dependsOn"} <= set(resource["options"])
+    assert resource["options"]["protect"] is True
+
+
+def test_plan_json_to_stdout_is_pure_json() -> None:
+    result = RUN.invoke(cli.app, ["plan", "-s", "staging", "--json", "-"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["stack"] == "staging"
+
+
+def test_bad_stack_exits_2_with_one_line_per_problem(derived_stack: Callable[..., Path]) -> None:
+    def break_it(c: dict[str, Any]) -> None:
+        c["flux"]["platform"]["kustomizations"]["apps"]["dependsOn"] = ["nope", "infra-configs"]
+        c["flux"]["platform"]["kustomizations"]["infra-configs"]["dependsOn"] = ["apps"]
+
+    stacks = derived_stack("dev", break_it)
+    result = RUN.invoke(cli.app, ["plan", "-s", "test", "--stacks-dir", str(stacks)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert all("Pulumi.test.yaml: aksfleet:cluster.flux.platform." in line for line in lines)
+    assert "Traceback" not in result.output
+
+
+def test_missing_stack_exits_2() -> None:
+    result = RUN.invoke(cli.app, ["plan", "-s", "nope"])
+    assert result.exit_code == 2
+    assert "no such stack file; stacks found: dev, prod-japaneast, prod-japanwest, staging" in result.stderr
+
+
+def test_plan_errors_block_with_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(resources: list[Any]) -> list[PlanError]:
+        return [PlanError("azure-native:containerservice:ManagedCluster x", "bogus", "not a property")]
+
+    monkeypatch.setattr(runner, "validate_resources", failing)
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev"], env={"COLUMNS": "220"})
+    assert result.exit_code == 1
+    assert "1 plan error(s)" in result.output and "bogus: not a property" in result.output

@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from components.program import PROJECT_DIR
-from components.spec import SpecError
-
-from .plan.render import render_plan
-from .plan.runner import plan_stack
+from components.spec.problems import SpecError
+from policies.baseline import CATALOGUE, ENVIRONMENTS
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Operate a fleet of AKS + Flux stacks.")
+policy_app = typer.Typer(no_args_is_help=True, help="The baseline rule catalogue and its exports.")
+app.add_typer(policy_app, name="policy")
 EXIT_CLEAN, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 StacksDir = Annotated[
     Path, typer.Option("--stacks-dir", help="Folder holding Pulumi.<stack>.yaml files.", file_okay=False)
 ]
+
+
+class PlanFormat(StrEnum):
+    tree = "tree"
+    sarif = "sarif"
+
+
+def _bad_input(error: SpecError) -> typer.Exit:
+    # Plain writes: one problem is one line, never wrapped to the terminal width (CI logs, grep).
+    sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
+    return typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.callback()
@@ -35,20 +48,86 @@ def plan(
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the plan as JSON to PATH, or - for stdout.")
     ] = None,
+    output_format: Annotated[
+        PlanFormat, typer.Option("--format", help="tree (terminal) or sarif (code scanning).")
+    ] = PlanFormat.tree,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --format sarif writes.")] = None,
+    no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
+    policy_config: Annotated[
+        Path | None, typer.Option("--policy-config", help="Policy config (default policies/config/<env>.json).")
+    ] = None,
     stacks_dir: StacksDir = PROJECT_DIR / "stacks",
 ) -> None:
-    """Show what `pulumi up -s STACK` would create, offline: no Azure account, no Pulumi CLI."""
-    out = Console()
+    """Show what `pulumi up -s STACK` would create and what the baseline says of it, offline.
+
+    Exit 0 clean, 1 blocked (SDK-model error or mandatory policy finding), 2 bad input.
+    """
+    # Heavy imports (Pulumi, azure-native) happen inside, after the policy pack process has started.
+    from components.spec.loader import stack_path
+
+    from .plan.render import render_plan
+    from .plan.runner import plan_stack
+    from .plan.sarif import to_sarif
+
     try:
-        result = plan_stack(stacks_dir, stack)
+        result = plan_stack(stacks_dir, stack, policy=not no_policy, policy_config=policy_config)
     except SpecError as error:
-        # Plain writes: one problem is one line, never wrapped to the terminal width (CI logs, grep).
-        sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    if json_path == "-":
-        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        raise _bad_input(error) from None
+    if json_path:
+        text = json.dumps(result.to_json(), indent=2) + "\n"
+        if json_path == "-":
+            sys.stdout.write(text)
+        else:
+            Path(json_path).write_text(text, encoding="utf-8")
+    if output_format is PlanFormat.sarif:
+        path = stack_path(stacks_dir, stack)
+        display = str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)
+        sarif = json.dumps(to_sarif(result, path, display_path=display), indent=2) + "\n"
+        if output:
+            output.write_text(sarif, encoding="utf-8")
+        else:
+            sys.stdout.write(sarif)
+    elif json_path != "-":
+        render_plan(result, Console())
+    raise typer.Exit(EXIT_BLOCKED if result.blocked else EXIT_CLEAN)
+
+
+@policy_app.command("list")
+def policy_list(
+    environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
+) -> None:
+    """Print the rule catalogue with each rule's enforcement in ENVIRONMENT."""
+    if environment not in ENVIRONMENTS:
+        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    table = Table(title=f"{len(CATALOGUE)} baseline rules ({environment})")
+    for column in ("rule", "title", "severity", "enforcement", "property", "references"):
+        table.add_column(column)
+    for rule in CATALOGUE:
+        table.add_row(
+            rule.id,
+            rule.title,
+            rule.severity,
+            rule.enforcement_for(environment),
+            rule.property_path,
+            ", ".join(rule.references),
+        )
+    Console().print(table)
+
+
+@policy_app.command("config")
+def policy_config_command(
+    environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+) -> None:
+    """Write the default policy-pack config for ENVIRONMENT (for `pulumi up --policy-pack-config`)."""
+    from .policy.config import default_config
+
+    if environment not in ENVIRONMENTS:
+        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    text = json.dumps(default_config(environment), indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
     else:
-        if json_path:
-            Path(json_path).write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-        render_plan(result, out)
-    raise typer.Exit(EXIT_BLOCKED if result.errors else EXIT_CLEAN)
+        sys.stdout.write(text)

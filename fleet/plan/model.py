@@ -60,12 +60,39 @@ class PlanError:
         return f"{self.resource}: {self.property}: {self.message}"
 
 
+@dataclass(frozen=True)
+class PolicyFinding:
+    rule: str
+    policy: str
+    enforcement: str
+    severity: str
+    resource: str
+    urn: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "enforcement": self.enforcement,
+            "severity": self.severity,
+            "resource": self.resource,
+            "message": self.message,
+        }
+
+
 @dataclass
 class Plan:
     stack: str
     resources: list[PlannedResource]
     outputs: dict[str, Any] = field(default_factory=dict)
     errors: list[PlanError] = field(default_factory=list)
+    findings: list[PolicyFinding] = field(default_factory=list)
+    environment: str = ""
+
+    @property
+    def blocked(self) -> bool:
+        """An SDK-model error or a mandatory policy finding stops the change."""
+        return bool(self.errors) or any(f.enforcement == "mandatory" for f in self.findings)
 
     def of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -79,4 +106,5 @@ class Plan:
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
             "errors": [{"resource": e.resource, "property": e.property, "message": e.message} for e in self.errors],
+            "findings": [f.to_json() for f in self.findings],
         }

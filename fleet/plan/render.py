@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from rich.tree import Tree
 
 from components.spec.graph import dependency_order
@@ -80,6 +81,19 @@ def render_plan(plan: Plan, console: Console) -> None:
         summary = escape(_summary(r))
         nodes[r.urn] = parent.add(f"{label}\n[dim]{summary}[/]" if summary else label)
     console.print(tree)
+    if plan.findings:
+        table = Table(title=f"policy ({plan.environment})", title_justify="left")
+        for column in ("rule", "enforcement", "severity", "resource", "finding"):
+            table.add_column(column, overflow="fold")
+        for f in sorted(plan.findings, key=lambda f: (f.enforcement != "mandatory", f.rule, f.resource)):
+            style = "red" if f.enforcement == "mandatory" else "yellow"
+            table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", f.severity, escape(f.resource), escape(f.message))
+        console.print(table)
+    mandatory = sum(f.enforcement == "mandatory" for f in plan.findings)
+    console.print(
+        f"{len(plan.findings)} policy finding(s), {mandatory} mandatory; {len(plan.errors)} plan error(s) — "
+        + ("[red]blocked[/]" if plan.blocked else "[green]clean[/]")
+    )
     if plan.errors:
         console.print(f"[red]{len(plan.errors)} plan error(s):[/]")
         for e in plan.errors:

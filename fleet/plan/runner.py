@@ -1,20 +1,52 @@
-"""`fleet plan` as a function: load and validate a stack, run the program offline, validate the result."""
+"""`fleet plan` as a function: load and validate a stack, run the program offline, validate the result,
+and judge it with the policy pack over its gRPC protocol."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from components import program
-from components.spec import load_stack
+from fleet.policy.pack_process import start_pack, stop_pack
 
-from .engine import run_program
 from .model import Plan
-from .sdk_validation import validate_resources
 
 
-def plan_stack(stacks_dir: Path, stack: str) -> Plan:
-    """Raises components.spec.SpecError on bad input, before anything runs."""
+def plan_stack(stacks_dir: Path, stack: str, *, policy: bool = True, policy_config: Path | None = None) -> Plan:
+    """Raises components.spec.SpecError on bad input (stack file or policy config), before anything runs."""
+    from components.spec import load_stack
+    from fleet.policy.config import config_path, load_config
+
     loaded = load_stack(stacks_dir, stack)
-    plan = run_program(loaded, lambda: program.main(stacks_dir))
+    environment = loaded.spec.environment
+    config = load_config(policy_config or config_path(environment)) if policy else {}
+    # The pack boots in its own process while this one imports Pulumi and runs the program.
+    process = start_pack() if policy else None
+    try:
+        plan = _plan(stacks_dir, loaded)
+        plan.environment = environment
+        if process is not None:
+            from fleet.policy.analyzer import connect
+
+            from .engine import PROJECT
+
+            client, channel = connect(process)
+            try:
+                client.configure(config)
+                client.configure_stack(stack, PROJECT, {"environment": environment})
+                plan.findings.extend(client.analyze(plan.resources))
+            finally:
+                channel.close()
+    finally:
+        if process is not None:
+            stop_pack(process)
+    return plan
+
+
+def _plan(stacks_dir: Path, loaded: object) -> Plan:
+    from components import program
+
+    from .engine import run_program
+    from .sdk_validation import validate_resources
+
+    plan = run_program(loaded, lambda: program.main(stacks_dir))  # type: ignore[arg-type]
     plan.errors.extend(validate_resources(plan.resources))
     return plan

@@ -177,7 +177,7 @@ def _critical_addons_only(r: Resource, ctx: Context) -> Iterator[str]:
             taints = [str(t) for t in get_list(pool, "nodeTaints")]
             if "CriticalAddonsOnly=true:NoSchedule" not in taints:
                 label = pool_label(r, prefix, pool)
-            yield f"{label}: system pool is not tainted CriticalAddonsOnly=true:NoSchedule"
+                yield f"{label}: system pool is not tainted CriticalAddonsOnly=true:NoSchedule"
 
 
 def _zones(r: Resource, ctx: Context) -> Iterator[str]:

@@ -170,7 +170,8 @@ def get_int(props: Mapping[str, Any], path: str, default: int | None = None) -> 
 
 def get_list(props: Mapping[str, Any], path: str) -> list[Any]:
     value = get(props, path, [])
-    if not isinstance(value, list | tuple):
+    # CrossGuard hands rules read-only Sequence proxies rather than lists.
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
         raise PropertyTypeError(path, "a list", value)
     return list(value)
 

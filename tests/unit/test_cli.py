@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fleet import cli
-from fleet.plan import runner
+from fleet.plan import sdk_validation
 from fleet.plan.model import PlanError
 
 RUN = CliRunner()
@@ -69,7 +69,7 @@ def test_plan_errors_block_with_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
     def failing(resources: list[Any]) -> list[PlanError]:
         return [PlanError("azure-native:containerservice:ManagedCluster x", "bogus", "not a property")]
 
-    monkeypatch.setattr(runner, "validate_resources", failing)
-    result = RUN.invoke(cli.app, ["plan", "-s", "dev"], env={"COLUMNS": "220"})
+    monkeypatch.setattr(sdk_validation, "validate_resources", failing)
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy"], env={"COLUMNS": "220"})
     assert result.exit_code == 1
     assert "1 plan error(s)" in result.output and "bogus: not a property" in result.output

@@ -56,11 +56,17 @@ def plan(
     policy_config: Annotated[
         Path | None, typer.Option("--policy-config", help="Policy config (default policies/config/<env>.json).")
     ] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Compare with the plan at this git ref (e.g. origin/main).")
+    ] = None,
+    allow_replace: Annotated[
+        bool, typer.Option("--allow-replace", help="Accept replacing/deleting clusters, extension, configurations.")
+    ] = False,
     stacks_dir: StacksDir = PROJECT_DIR / "stacks",
 ) -> None:
     """Show what `pulumi up -s STACK` would create and what the baseline says of it, offline.
 
-    Exit 0 clean, 1 blocked (SDK-model error or mandatory policy finding), 2 bad input.
+    Exit 0 clean, 1 blocked (SDK-model error, mandatory policy finding, guarded replace/delete), 2 bad input.
     """
     # Heavy imports (Pulumi, azure-native) happen inside, after the policy pack process has started.
     from components.spec.loader import stack_path
@@ -70,7 +76,14 @@ def plan(
     from .plan.sarif import to_sarif
 
     try:
-        result = plan_stack(stacks_dir, stack, policy=not no_policy, policy_config=policy_config)
+        result = plan_stack(
+            stacks_dir,
+            stack,
+            policy=not no_policy,
+            policy_config=policy_config,
+            base=base,
+            allow_replace=allow_replace,
+        )
     except SpecError as error:
         raise _bad_input(error) from None
     if json_path:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .diff import GuardViolation, ResourceChange
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -88,17 +91,45 @@ class Plan:
     errors: list[PlanError] = field(default_factory=list)
     findings: list[PolicyFinding] = field(default_factory=list)
     environment: str = ""
+    # Filled when the plan is compared with the plan at a base ref.
+    base: str | None = None
+    changes: list[ResourceChange] = field(default_factory=list)
+    guard_violations: list[GuardViolation] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
-        """An SDK-model error or a mandatory policy finding stops the change."""
-        return bool(self.errors) or any(f.enforcement == "mandatory" for f in self.findings)
+        """An SDK-model error, a mandatory policy finding or a guarded replace/delete stops the change."""
+        mandatory = any(f.enforcement == "mandatory" for f in self.findings)
+        return bool(self.errors) or mandatory or bool(self.guard_violations)
 
     def of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]
 
     def by_urn(self, urn: str) -> PlannedResource:
         return next(r for r in self.resources if r.urn == urn)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        """Read back `to_json` output (the resources and outputs; findings are not needed to diff)."""
+        resources = [
+            PlannedResource(
+                urn=r["urn"],
+                type=r["type"],
+                name=r["name"],
+                parent=r.get("parent"),
+                custom=r["type"].startswith("azure-native:"),
+                inputs=r["inputs"],
+                options=ResourceOptions(
+                    protect=r["options"].get("protect", False),
+                    ignore_changes=r["options"].get("ignoreChanges", []),
+                    depends_on=r["options"].get("dependsOn", []),
+                    delete_before_replace=r["options"].get("deleteBeforeReplace", False),
+                    custom_timeouts=r["options"].get("customTimeouts", {}),
+                ),
+            )
+            for r in data["resources"]
+        ]
+        return cls(stack=data["stack"], resources=resources, outputs=data.get("outputs", {}))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,4 +138,19 @@ class Plan:
             "outputs": self.outputs,
             "errors": [{"resource": e.resource, "property": e.property, "message": e.message} for e in self.errors],
             "findings": [f.to_json() for f in self.findings],
+            "base": self.base,
+            "changes": [
+                {
+                    "urn": c.urn,
+                    "type": c.type,
+                    "name": c.name,
+                    "op": c.op,
+                    "properties": [
+                        {"path": p.path, "old": p.old, "new": p.new, "forcesReplace": p.forces_replace}
+                        for p in c.properties
+                    ],
+                }
+                for c in self.changes
+            ],
+            "guard": [{"resource": g.resource, "op": g.op, "reasons": g.reasons} for g in self.guard_violations],
         }

@@ -89,12 +89,36 @@ def render_plan(plan: Plan, console: Console) -> None:
             style = "red" if f.enforcement == "mandatory" else "yellow"
             table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", f.severity, escape(f.resource), escape(f.message))
         console.print(table)
+    if plan.base is not None:
+        render_changes(plan, console)
     mandatory = sum(f.enforcement == "mandatory" for f in plan.findings)
     console.print(
-        f"{len(plan.findings)} policy finding(s), {mandatory} mandatory; {len(plan.errors)} plan error(s) — "
+        f"{len(plan.findings)} policy finding(s), {mandatory} mandatory; {len(plan.errors)} plan error(s); "
+        f"{len(plan.guard_violations)} guarded change(s) — "
         + ("[red]blocked[/]" if plan.blocked else "[green]clean[/]")
     )
     if plan.errors:
         console.print(f"[red]{len(plan.errors)} plan error(s):[/]")
         for e in plan.errors:
             console.print(f"  [red]✗[/] {escape(str(e))}")
+
+
+_OP_STYLE = {"create": "green", "update": "yellow", "replace": "red", "delete": "red"}
+
+
+def render_changes(plan: Plan, console: Console) -> None:
+    if not plan.changes:
+        console.print(f"no changes against {escape(str(plan.base))}")
+        return
+    table = Table(title=f"changes against {escape(str(plan.base))}", title_justify="left")
+    for column in ("op", "resource", "properties"):
+        table.add_column(column, overflow="fold")
+    for change in plan.changes:
+        props = ", ".join(f"{p.path}{' (forces replace)' if p.forces_replace else ''}" for p in change.properties)
+        style = _OP_STYLE[change.op]
+        table.add_row(
+            f"[{style}]{change.op}[/]", f"{change.type.rsplit(':', 1)[-1]} {escape(change.name)}", escape(props)
+        )
+    console.print(table)
+    for violation in plan.guard_violations:
+        console.print(f"[red]✗ guard:[/] {escape(str(violation))}")

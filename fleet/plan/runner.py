@@ -10,8 +10,20 @@ from fleet.policy.pack_process import start_pack, stop_pack
 from .model import Plan
 
 
-def plan_stack(stacks_dir: Path, stack: str, *, policy: bool = True, policy_config: Path | None = None) -> Plan:
-    """Raises components.spec.SpecError on bad input (stack file or policy config), before anything runs."""
+def plan_stack(
+    stacks_dir: Path,
+    stack: str,
+    *,
+    policy: bool = True,
+    policy_config: Path | None = None,
+    base: str | None = None,
+    allow_replace: bool = False,
+) -> Plan:
+    """Raises components.spec.SpecError on bad input (stack file, policy config, base ref), before anything runs.
+
+    With `base`, the plan is compared with the plan at that git ref: every change is listed, and replacing
+    or deleting a protected resource blocks unless `allow_replace`.
+    """
     from components.spec import load_stack
     from fleet.policy.config import config_path, load_config
 
@@ -38,7 +50,23 @@ def plan_stack(stacks_dir: Path, stack: str, *, policy: bool = True, policy_conf
     finally:
         if process is not None:
             stop_pack(process)
+    if base is not None:
+        from .at_ref import plan_at_ref
+        from .diff import diff_plans, guard
+
+        plan.base = base
+        plan.changes = diff_plans(plan_at_ref(_repo_root(stacks_dir), base, stack), plan)
+        plan.guard_violations = [] if allow_replace else guard(plan.changes)
     return plan
+
+
+def _repo_root(stacks_dir: Path) -> Path:
+    import subprocess
+
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=stacks_dir, capture_output=True, text=True, check=False
+    )
+    return Path(top.stdout.strip()) if top.returncode == 0 else stacks_dir.parent
 
 
 def _plan(stacks_dir: Path, loaded: object) -> Plan:

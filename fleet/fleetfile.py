@@ -1,0 +1,86 @@
+"""`stacks/fleet.yaml`: the rollout rings, the DR pairs and the Git sources that live in this repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from components.spec.base import SpecModel
+from components.spec.loader import available_stacks
+from components.spec.problems import Problem, SpecError
+
+FLEET_FILE = "fleet.yaml"
+
+
+class Ring(SpecModel):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    stacks: list[str] = Field(min_length=1)
+    # Stacks of one ring run side by side, each in its own process.
+    max_parallel: int = Field(default=4, ge=1, le=64)
+    # How many failed stacks the ring tolerates before the rollout halts (0: any failure halts).
+    failure_threshold: int = Field(default=0, ge=0)
+
+
+class DrPair(SpecModel):
+    primary: str
+    secondary: str
+
+
+class FleetFile(SpecModel):
+    rings: list[Ring] = Field(min_length=1)
+    dr_pairs: list[DrPair] = []
+    local_sources: dict[str, str] = {}
+
+    def ring_of(self, stack: str) -> Ring | None:
+        return next((r for r in self.rings if stack in r.stacks), None)
+
+    @property
+    def stacks(self) -> list[str]:
+        return [s for ring in self.rings for s in ring.stacks]
+
+
+def load_fleet(stacks_dir: Path) -> FleetFile:
+    path = stacks_dir / FLEET_FILE
+    shown = str(path)
+    try:
+        raw: Any = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError([Problem(shown, "", "no fleet file; it names the rollout rings")]) from None
+    except YAMLError as err:
+        raise SpecError([Problem(shown, "", f"not valid YAML: {err}")]) from None
+    try:
+        fleet = FleetFile.model_validate(raw)
+    except ValidationError as err:
+        raise SpecError(
+            [
+                Problem(shown, ".".join(str(p) for p in e["loc"]), e["msg"][0].lower() + e["msg"][1:])
+                for e in err.errors()
+            ]
+        ) from None
+    problems = _cross_check(fleet, available_stacks(stacks_dir), shown)
+    if problems:
+        raise SpecError(problems)
+    return fleet
+
+
+def _cross_check(fleet: FleetFile, known: list[str], shown: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for i, ring in enumerate(fleet.rings):
+        for j, stack in enumerate(ring.stacks):
+            where = f"rings[{i}].stacks[{j}]"
+            if stack not in known:
+                problems.append(Problem(shown, where, f"unknown stack {stack!r}; stacks found: {', '.join(known)}"))
+            if stack in seen:
+                problems.append(Problem(shown, where, f"{stack!r} is already in ring {seen[stack]!r}"))
+            seen.setdefault(stack, ring.name)
+    for i, pair in enumerate(fleet.dr_pairs):
+        for side in ("primary", "secondary"):
+            stack = getattr(pair, side)
+            if stack not in known:
+                problems.append(Problem(shown, f"drPairs[{i}].{side}", f"unknown stack {stack!r}"))
+    return problems

@@ -1,0 +1,173 @@
+"""Compare two plans of one stack and guard against replacing or deleting what must survive.
+
+A change to a property Azure cannot update in place forces a replacement. For a named cluster that is
+delete and recreate of production; for a flux configuration with prune it deletes every workload it
+applied (research A4, B6). The guard refuses those changes on clusters, system pools, the Flux extension
+and flux configurations unless the user explicitly allows them, and names the property that forces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .model import SECRET, UNKNOWN, Plan, PlannedResource
+
+Operation = Literal["create", "update", "replace", "delete"]
+
+# Properties Azure treats as create-only, per type (URL parameters name the resource, so changing one is a
+# different resource; the rest are x-ms-mutability create-only in the REST specs or refused on update).
+REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
+    "azure-native:containerservice:ManagedCluster": (
+        "resourceName",
+        "resourceGroupName",
+        "location",
+        "dnsPrefix",
+        "networkProfile.networkPlugin",
+        "networkProfile.podCidr",
+        "networkProfile.serviceCidr",
+        "networkProfile.dnsServiceIP",
+        "agentPoolProfiles[0].name",
+        "agentPoolProfiles[0].vmSize",
+        "agentPoolProfiles[0].osDiskType",
+        "agentPoolProfiles[0].availabilityZones",
+        "agentPoolProfiles[0].vnetSubnetID",
+        "apiServerAccessProfile.enablePrivateCluster",
+    ),
+    "azure-native:containerservice:AgentPool": (
+        "agentPoolName",
+        "resourceName",
+        "resourceGroupName",
+        "vmSize",
+        "osDiskType",
+        "osSKU",
+        "availabilityZones",
+        "vnetSubnetID",
+        "maxPods",
+        "mode",
+    ),
+    "azure-native:kubernetesconfiguration:Extension": (
+        "extensionName",
+        "extensionType",
+        "clusterName",
+        "clusterRp",
+        "clusterResourceName",
+        "resourceGroupName",
+        "scope",
+    ),
+    "azure-native:kubernetesconfiguration:FluxConfiguration": (
+        "fluxConfigurationName",
+        "clusterName",
+        "clusterRp",
+        "clusterResourceName",
+        "resourceGroupName",
+        "scope",
+        "namespace",
+    ),
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
+    "azure-native:managedidentity:UserAssignedIdentity": ("resourceName", "resourceGroupName", "location"),
+}
+PROTECTED_TYPES = {
+    "azure-native:containerservice:ManagedCluster",
+    "azure-native:kubernetesconfiguration:Extension",
+    "azure-native:kubernetesconfiguration:FluxConfiguration",
+}
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    path: str
+    old: Any
+    new: Any
+    forces_replace: bool
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    urn: str
+    type: str
+    name: str
+    op: Operation
+    properties: list[PropertyChange] = field(default_factory=list)
+
+    @property
+    def replace_reasons(self) -> list[str]:
+        return [p.path for p in self.properties if p.forces_replace]
+
+
+@dataclass(frozen=True)
+class GuardViolation:
+    resource: str
+    op: Operation
+    reasons: list[str]
+
+    def __str__(self) -> str:
+        why = f" (forced by {', '.join(self.reasons)})" if self.reasons else ""
+        return f"{self.resource}: {self.op} of a protected resource{why}; pass --allow-replace to accept"
+
+
+def diff_plans(old: Plan | None, new: Plan) -> list[ResourceChange]:
+    before = {r.urn: r for r in old.resources if r.custom} if old else {}
+    after = {r.urn: r for r in new.resources if r.custom}
+    changes: list[ResourceChange] = []
+    for urn, resource in after.items():
+        previous = before.get(urn)
+        if previous is None:
+            changes.append(ResourceChange(urn, resource.type, resource.name, "create"))
+            continue
+        props = _property_changes(previous, resource)
+        if props:
+            op: Operation = "replace" if any(p.forces_replace for p in props) else "update"
+            changes.append(ResourceChange(urn, resource.type, resource.name, op, props))
+    for urn, resource in before.items():
+        if urn not in after:
+            changes.append(ResourceChange(urn, resource.type, resource.name, "delete"))
+    return changes
+
+
+def guard(changes: list[ResourceChange]) -> list[GuardViolation]:
+    """Replace or delete of a cluster, a system pool, the Flux extension or a flux configuration."""
+    violations = []
+    for change in changes:
+        if change.op not in ("replace", "delete"):
+            continue
+        protected = change.type in PROTECTED_TYPES or (
+            change.type == "azure-native:containerservice:AgentPool" and _is_system_pool(change)
+        )
+        if protected:
+            violations.append(
+                GuardViolation(f"{change.type.rsplit(':', 1)[-1]} {change.name}", change.op, change.replace_reasons)
+            )
+    return violations
+
+
+def _is_system_pool(change: ResourceChange) -> bool:
+    return any(p.path == "mode" and "System" in (p.old, p.new) for p in change.properties)
+
+
+def _property_changes(old: PlannedResource, new: PlannedResource) -> list[PropertyChange]:
+    replace_paths = REPLACE_ON_CHANGE.get(new.type, ())
+    ignored = set(new.options.ignore_changes)
+    out = []
+    for path, (a, b) in _leaf_diffs(old.inputs, new.inputs, ""):
+        if path in ignored or any(path.startswith(f"{i}.") or path.startswith(f"{i}[") for i in ignored):
+            continue
+        if UNKNOWN in (a, b) or (a == SECRET and b == SECRET):
+            continue
+        forces = any(path == p or path.startswith(f"{p}.") or path.startswith(f"{p}[") for p in replace_paths)
+        out.append(PropertyChange(path, a, b, forces))
+    return out
+
+
+def _leaf_diffs(a: Any, b: Any, path: str) -> list[tuple[str, tuple[Any, Any]]]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b)):
+            out += _leaf_diffs(a.get(key), b.get(key), f"{path}.{key}" if path else key)
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(isinstance(x, dict) for x in a + b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += _leaf_diffs(x, y, f"{path}[{i}]")
+        return out
+    return [] if a == b else [(path, (a, b))]

@@ -18,6 +18,15 @@ from policies.baseline import CATALOGUE, ENVIRONMENTS
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Operate a fleet of AKS + Flux stacks.")
 policy_app = typer.Typer(no_args_is_help=True, help="The baseline rule catalogue and its exports.")
 app.add_typer(policy_app, name="policy")
+
+
+def _register_subcommands() -> None:
+    from .rollout.cli import rollout_command
+
+    app.command("rollout")(rollout_command)
+
+
+_register_subcommands()
 EXIT_CLEAN, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,63 @@
+"""One place that builds Azure SDK clients, so every command speaks to the same cloud the same way.
+
+Retries, backoff on 429 (honouring Retry-After) and long-running-operation polling are azure-core's own
+policies; nothing here re-implements them. Tests point `base_url` at the local ARM emulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
+from azure.mgmt.containerservice import ContainerServiceClient
+from azure.mgmt.kubernetesconfiguration import SourceControlConfigurationClient
+from azure.mgmt.resourcegraph import ResourceGraphClient
+
+# cloud name -> (Resource Manager endpoint, Entra ID authority)
+CLOUDS: dict[str, tuple[str, str]] = {
+    "public": ("https://management.azure.com", AzureAuthorityHosts.AZURE_PUBLIC_CLOUD),
+    "china": ("https://management.chinacloudapi.cn", AzureAuthorityHosts.AZURE_CHINA),
+    "usgov": ("https://management.usgovcloudapi.net", AzureAuthorityHosts.AZURE_GOVERNMENT),
+}
+KUBERNETESCONFIGURATION_API_VERSION = "2023-05-01"
+
+
+@dataclass
+class AzureContext:
+    cloud: str = "public"
+    credential: TokenCredential | None = None
+    base_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cloud not in CLOUDS:
+            raise ValueError(f"unknown cloud {self.cloud!r}; accepted: {', '.join(CLOUDS)}")
+        if self.credential is None:
+            self.credential = DefaultAzureCredential(authority=CLOUDS[self.cloud][1])
+
+    @property
+    def endpoint(self) -> str:
+        return CLOUDS[self.cloud][0]
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url or self.endpoint,
+            "credential_scopes": [f"{self.endpoint}/.default"],
+            **self.extra,
+        }
+
+    def container_service(self, subscription_id: str) -> ContainerServiceClient:
+        return ContainerServiceClient(self.credential, subscription_id, **self._kwargs())  # type: ignore[arg-type]
+
+    def kubernetes_configuration(self, subscription_id: str) -> SourceControlConfigurationClient:
+        return SourceControlConfigurationClient(
+            self.credential,  # type: ignore[arg-type]
+            subscription_id,
+            api_version=KUBERNETESCONFIGURATION_API_VERSION,
+            **self._kwargs(),
+        )
+
+    def resource_graph(self) -> ResourceGraphClient:
+        return ResourceGraphClient(self.credential, **self._kwargs())  # type: ignore[arg-type]

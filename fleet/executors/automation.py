@@ -1,0 +1,87 @@
+"""The Automation API executor: `pulumi preview`/`pulumi up` for one stack, in its own OS process and its
+own workspace directory.
+
+Python inline programs share global state and LocalWorkspace writes the selected stack into a shared
+file (pulumi/pulumi#6052, #8186), so parallel stacks in one process corrupt each other. Each operation
+here runs `python -m fleet.executors.automation_worker` in a fresh process with a per-stack work dir.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .base import Preview, UpResult
+
+
+class AutomationExecutor:
+    name = "automation"
+
+    def __init__(
+        self,
+        project_dir: Path,
+        *,
+        policy_config_for: Callable[[str], Path],
+        work_root: Path | None = None,
+        allow_replace: bool = False,
+        parallel: int = 10,
+    ) -> None:
+        self.project_dir = project_dir
+        self.policy_config_for = policy_config_for
+        self.work_root = work_root or project_dir / ".fleet" / "workspaces"
+        self.allow_replace = allow_replace
+        self.parallel = parallel
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("pulumi") is not None
+
+    def _run(self, operation: str, stack: str) -> dict[str, Any]:
+        work_dir = self.work_root / stack
+        work_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "fleet.executors.automation_worker",
+            operation,
+            stack,
+            "--project-dir",
+            str(self.project_dir),
+            "--work-dir",
+            str(work_dir),
+            "--policy-config",
+            str(self.policy_config_for(stack)),
+            "--parallel",
+            str(self.parallel),
+        ]
+        if self.allow_replace:
+            command.append("--allow-replace")
+        # The worker cancels its update on SIGTERM/SIGINT, so an interrupted rollout leaves no stale lock.
+        result = subprocess.run(command, capture_output=True, text=True)
+        try:
+            return json.loads(result.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            tail = result.stderr.strip().splitlines()[-3:] or [f"worker exited {result.returncode}"]
+            return {"errors": tail}
+
+    def preview(self, stack: str) -> Preview:
+        data = self._run("preview", stack)
+        return Preview(
+            changes=data.get("changes", {}),
+            policy_violations=data.get("policy_violations", []),
+            guard_violations=data.get("guard_violations", []),
+            errors=data.get("errors", []),
+            advisories=data.get("advisories", []),
+        )
+
+    def up(self, stack: str) -> UpResult:
+        data = self._run("up", stack)
+        errors = data.get("errors", [])
+        return UpResult(
+            ok=not errors, summary=data.get("changes", {}), outputs=data.get("outputs", {}), detail="; ".join(errors)
+        )

@@ -1,0 +1,1 @@
+"""Health gates: what must be true of a stack after `up` before the rollout moves on."""

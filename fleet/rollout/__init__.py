@@ -1,0 +1,1 @@
+"""Ring-based rollout of the fleet baseline: pipeline per stack, rings, journal, CI export."""

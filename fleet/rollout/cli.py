@@ -1,0 +1,146 @@
+"""`fleet rollout`: the baseline to every stack of stacks/fleet.yaml, ring by ring."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from components.spec.problems import SpecError
+
+from .engine import RolloutResult, rollout
+from .journal import Journal
+from .pipeline import StackOutcome, run_stack
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def rollout_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan, policy and guard every stack; change nothing.")
+    ] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip stacks the journal records as finished.")] = False,
+    journal_path: Annotated[Path, typer.Option("--journal", help="Where the rollout records its progress.")] = (
+        PROJECT_DIR / ".fleet" / "rollout.jsonl"
+    ),
+    stack: Annotated[list[str] | None, typer.Option("--stack", "-s", help="Only these stacks (repeatable).")] = None,
+    base: Annotated[str | None, typer.Option("--base", help="Dry run: diff each plan against this git ref.")] = None,
+    allow_replace: Annotated[bool, typer.Option("--allow-replace", help="Accept protected replaces.")] = False,
+    emit: Annotated[str | None, typer.Option("--emit", help="Write a CI workflow instead: github-actions.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --emit writes (default stdout).")] = None,
+    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    subscription: Annotated[str | None, typer.Option("--subscription", help="Default subscription id.")] = None,
+    gate_timeout: Annotated[float, typer.Option("--gate-timeout", help="Seconds to wait for Compliant.")] = 1800.0,
+    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+) -> None:
+    """Roll the baseline out ring by ring: plan → policy → guard → up → health gate, per stack.
+
+    Exit 0 when every stack passed, 1 when a stack failed or a ring halted the rollout, 2 on bad input.
+    """
+    from fleet.fleetfile import load_fleet
+
+    try:
+        fleet = load_fleet(stacks_dir)
+    except SpecError as error:
+        sys.stderr.writelines(f"{p}\n" for p in error.problems)
+        raise typer.Exit(2) from None
+    unknown = sorted(set(stack or []) - set(fleet.stacks))
+    if unknown:
+        sys.stderr.write(
+            f"--stack: {', '.join(unknown)} not in {stacks_dir / 'fleet.yaml'}; known: {', '.join(fleet.stacks)}\n"
+        )
+        raise typer.Exit(2)
+    if emit is not None:
+        _emit(emit, fleet, output)
+        return
+    runner = _runner(stacks_dir, dry_run, base, allow_replace, cloud, subscription, gate_timeout)
+    console = Console()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        tasks = {ring.name: progress.add_task(f"ring {ring.name}", total=len(ring.stacks)) for ring in fleet.rings}
+
+        def listener(ring: str, name: str, outcome: StackOutcome | None) -> None:
+            if outcome is None:
+                progress.console.print(f"[dim]{ring}[/] {name}: started")
+                return
+            progress.advance(tasks[ring])
+            mark = "[green]✓[/]" if outcome.ok else f"[red]✗ {outcome.phase}[/]"
+            progress.console.print(f"[dim]{ring}[/] {name}: {mark} {escape(outcome.detail)}")
+
+        result = rollout(
+            fleet, runner, Journal(journal_path), resume=resume, only=set(stack) if stack else None, listener=listener
+        )
+    _summary(result, console)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _runner(
+    stacks_dir: Path,
+    dry_run: bool,
+    base: str | None,
+    allow_replace: bool,
+    cloud: str,
+    subscription: str | None,
+    gate_timeout: float,
+) -> Callable[[str], StackOutcome]:
+    if dry_run:
+        from fleet.executors.offline import OfflineExecutor
+
+        offline = OfflineExecutor(stacks_dir, base=base, allow_replace=allow_replace)
+        return lambda name: run_stack(name, offline, None, dry_run=True)
+    from fleet.executors.automation import AutomationExecutor
+
+    if not AutomationExecutor.available():
+        sys.stderr.write("the Pulumi CLI is not on PATH: install it to update stacks, or use --dry-run\n")
+        raise typer.Exit(2)
+    from components.spec import load_stack
+    from fleet.azure import AzureContext
+    from fleet.health.factory import flux_gate
+    from fleet.policy.config import config_path
+
+    executor = AutomationExecutor(
+        stacks_dir.parent,
+        policy_config_for=lambda name: config_path(load_stack(stacks_dir, name).spec.environment),
+        allow_replace=allow_replace,
+    )
+    gate = flux_gate(stacks_dir, AzureContext(cloud=cloud), subscription=subscription, timeout=gate_timeout)
+    return lambda name: run_stack(name, executor, gate, dry_run=False)
+
+
+def _emit(kind: str, fleet: object, output: Path | None) -> None:
+    from .github_actions import workflow
+
+    if kind != "github-actions":
+        sys.stderr.write(f"--emit: {kind!r} is not accepted; accepted: github-actions\n")
+        raise typer.Exit(2)
+    text = workflow(fleet)  # type: ignore[arg-type]
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _summary(result: RolloutResult, console: Console) -> None:
+    table = Table(title=f"rollout {result.run_id}", title_justify="left")
+    for column in ("ring", "stack", "result", "phase", "seconds", "detail"):
+        table.add_column(column, overflow="fold")
+    for ring, outcome in result.outcomes:
+        seconds = f"{sum(outcome.durations.values()):.1f}"
+        mark = "[green]ok[/]" if outcome.ok else "[red]failed[/]"
+        table.add_row(ring, outcome.stack, mark, outcome.phase, seconds, escape(outcome.detail))
+    for name in result.skipped:
+        table.add_row("", name, "[dim]skipped[/]", "", "", "finished in an earlier run")
+    for name in result.not_started:
+        table.add_row("", name, "[yellow]not started[/]", "", "", "")
+    console.print(table)
+    if result.halted_at:
+        console.print(f"[red]halted:[/] ring {result.halted_at} went over its failure threshold")

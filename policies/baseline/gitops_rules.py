@@ -467,6 +467,7 @@ RULES: list[Rule] = [
         property_path="(dependencies)",
         applies_to=(FLUX_CONFIG,),
         stack_level=True,
+        live=False,
         rationale="A configuration created before the extension fails or silently auto-installs it.",
         remediation="Use the FluxConfiguration component (it depends on the extension).",
     ),

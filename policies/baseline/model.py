@@ -82,6 +82,8 @@ class Rule:
     applies_to: tuple[tuple[str, str], ...]
     check: ResourceCheck | StackCheck
     stack_level: bool = False
+    # False for rules about how a change is deployed (ordering), which a live resource cannot answer.
+    live: bool = True
     # Where a violation blocks; anything missing here is mandatory.
     enforcement: Mapping[str, Enforcement] = field(default_factory=dict)
     references: tuple[str, ...] = ()

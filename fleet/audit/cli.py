@@ -1,0 +1,54 @@
+"""`fleet audit`: the live fleet against the baseline, through Resource Graph."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from components.spec.problems import SpecError
+
+
+def _azure_context(cloud: str) -> object:
+    from fleet.azure import AzureContext
+
+    return AzureContext(cloud=cloud)
+
+
+def audit_command(
+    subscription: Annotated[list[str], typer.Option("--subscription", help="Subscription id (repeatable).")],
+    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
+    html_path: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
+) -> None:
+    """Audit every AKS cluster of the subscriptions: a clusters-by-rules matrix. Exit 1 when a mandatory rule fails."""
+    from fleet.azure import CLOUDS
+    from fleet.policy.config import config_path, load_config
+    from policies.baseline import ENVIRONMENTS
+
+    from .evaluate import audit
+    from .graph import read_fleet
+    from .normalize import group_fleet
+    from .report import render_table, to_html, to_json
+
+    if cloud not in CLOUDS:
+        sys.stderr.write(f"--cloud: {cloud!r} is not accepted; accepted: {', '.join(CLOUDS)}\n")
+        raise typer.Exit(2)
+    try:
+        configs = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
+    except SpecError as error:
+        sys.stderr.writelines(f"{p}\n" for p in error.problems)
+        raise typer.Exit(2) from None
+    azure = _azure_context(cloud)
+    rows = read_fleet(azure.resource_graph(), subscription)  # type: ignore[attr-defined]
+    report = audit(group_fleet(rows), configs)
+    render_table(report, Console())
+    if json_path:
+        json_path.write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
+    if html_path:
+        html_path.write_text(to_html(report), encoding="utf-8")
+    raise typer.Exit(1 if report.blocked else 0)

@@ -1,0 +1,96 @@
+"""Live ARM JSON → the canonical resource shape the rules read (azure-native inputs, properties flattened).
+
+Done once, here at the edge, so a rule never knows whether it judges a plan or a live resource.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from policies.baseline import Resource
+
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+EXTENSION = "azure-native:kubernetesconfiguration:Extension"
+FLUX_CONFIG = "azure-native:kubernetesconfiguration:FluxConfiguration"
+_CHILD_MARKER = "/providers/microsoft.kubernetesconfiguration/"
+
+
+@dataclass
+class LiveCluster:
+    id: str
+    name: str
+    subscription: str
+    resource_group: str
+    environment: str
+    resources: list[Resource] = field(default_factory=list)
+    flux_v1: list[str] = field(default_factory=list)  # deprecated sourceControlConfigurations
+
+
+def cluster_id_of(child_id: str) -> str:
+    index = child_id.lower().find(_CHILD_MARKER)
+    return child_id[:index] if index >= 0 else ""
+
+
+def _flatten(row: dict[str, Any]) -> dict[str, Any]:
+    props = dict(row.get("properties") or {})
+    for key in ("location", "tags", "sku", "identity"):
+        if row.get(key) not in (None, {}, ""):
+            props[key] = row[key]
+    identity = props.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), dict):
+        # ARM answers a map keyed by identity id; the canonical (azure-native input) shape is the id list.
+        props["identity"] = {**identity, "userAssignedIdentities": list(identity["userAssignedIdentities"])}
+    return props
+
+
+def normalize_cluster(row: dict[str, Any]) -> Resource:
+    props = _flatten(row)
+    props.update(resourceName=row["name"], resourceGroupName=row.get("resourceGroup", ""))
+    return Resource(CLUSTER, row["name"], props, urn=row["id"])
+
+
+def normalize_child(row: dict[str, Any], cluster_name: str) -> Resource | None:
+    kind = str(row.get("type", "")).lower().rsplit("/", 1)[-1]
+    props = _flatten(row)
+    props.update(
+        clusterName=cluster_name,
+        clusterRp="Microsoft.ContainerService",
+        clusterResourceName="managedClusters",
+        resourceGroupName=row.get("resourceGroup", ""),
+    )
+    if kind == "extensions":
+        props["extensionName"] = row["name"]
+        return Resource(EXTENSION, f"{cluster_name}/{row['name']}", props, urn=row["id"])
+    if kind == "fluxconfigurations":
+        props["fluxConfigurationName"] = row["name"]
+        return Resource(FLUX_CONFIG, f"{cluster_name}/{row['name']}", props, urn=row["id"])
+    return None
+
+
+def group_fleet(rows: dict[str, list[dict[str, Any]]]) -> list[LiveCluster]:
+    """Clusters with their extensions, flux configurations and Flux v1 configurations."""
+    clusters: dict[str, LiveCluster] = {}
+    for row in rows.get("clusters", []):
+        tags = row.get("tags") or {}
+        clusters[row["id"].lower()] = LiveCluster(
+            id=row["id"],
+            name=row["name"],
+            subscription=row.get("subscriptionId", ""),
+            resource_group=row.get("resourceGroup", ""),
+            environment=str(tags.get("environment", "prod")) if isinstance(tags, dict) else "prod",
+            resources=[normalize_cluster(row)],
+        )
+    for key in ("extensions", "fluxConfigurations"):
+        for row in rows.get(key, []):
+            owner = clusters.get(cluster_id_of(row["id"]).lower())
+            if owner is None:
+                continue  # Arc-enabled or other cluster kinds are outside this audit
+            resource = normalize_child(row, owner.name)
+            if resource is not None:
+                owner.resources.append(resource)
+    for row in rows.get("sourceControlConfigurations", []):
+        owner = clusters.get(cluster_id_of(row["id"]).lower())
+        if owner is not None:
+            owner.flux_v1.append(row["name"])
+    return sorted(clusters.values(), key=lambda c: c.id.lower())

@@ -22,10 +22,12 @@ app.add_typer(policy_app, name="policy")
 
 def _register_subcommands() -> None:
     from .audit.cli import audit_command
+    from .drift.cli import drift_command
     from .rollout.cli import rollout_command
 
     app.command("rollout")(rollout_command)
     app.command("audit")(audit_command)
+    app.command("drift")(drift_command)
 
 
 _register_subcommands()

@@ -149,7 +149,7 @@ def _property_changes(old: PlannedResource, new: PlannedResource) -> list[Proper
     replace_paths = REPLACE_ON_CHANGE.get(new.type, ())
     ignored = set(new.options.ignore_changes)
     out = []
-    for path, (a, b) in _leaf_diffs(old.inputs, new.inputs, ""):
+    for path, (a, b) in leaf_diffs(old.inputs, new.inputs, ""):
         if path in ignored or any(path.startswith(f"{i}.") or path.startswith(f"{i}[") for i in ignored):
             continue
         if UNKNOWN in (a, b) or (a == SECRET and b == SECRET):
@@ -159,15 +159,15 @@ def _property_changes(old: PlannedResource, new: PlannedResource) -> list[Proper
     return out
 
 
-def _leaf_diffs(a: Any, b: Any, path: str) -> list[tuple[str, tuple[Any, Any]]]:
+def leaf_diffs(a: Any, b: Any, path: str) -> list[tuple[str, tuple[Any, Any]]]:
     if isinstance(a, dict) and isinstance(b, dict):
         out = []
         for key in sorted(set(a) | set(b)):
-            out += _leaf_diffs(a.get(key), b.get(key), f"{path}.{key}" if path else key)
+            out += leaf_diffs(a.get(key), b.get(key), f"{path}.{key}" if path else key)
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(isinstance(x, dict) for x in a + b):
         out = []
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            out += _leaf_diffs(x, y, f"{path}[{i}]")
+            out += leaf_diffs(x, y, f"{path}[{i}]")
         return out
     return [] if a == b else [(path, (a, b))]

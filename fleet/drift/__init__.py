@@ -1,0 +1,1 @@
+"""Drift: the live cluster, extension and flux configurations against the stack plan."""

@@ -1,0 +1,72 @@
+"""`fleet drift --stack X`: list every property where Azure differs from the plan."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from components.spec.problems import SpecError
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def _azure_context(cloud: str) -> object:
+    from fleet.azure import AzureContext
+
+    return AzureContext(cloud=cloud)
+
+
+def drift_command(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
+    subscription: Annotated[
+        str | None, typer.Option("--subscription", help="Overrides azure-native:subscriptionId.")
+    ] = None,
+    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    json_path: Annotated[str | None, typer.Option("--json", help="Write the drift as JSON to PATH, or -.")] = None,
+    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+) -> None:
+    """Compare the live cluster, extension and flux configurations with the stack's plan. Exit 1 on drift."""
+    from components.spec import load_stack
+    from fleet.azure import CLOUDS
+    from fleet.health.factory import subscription_of
+    from fleet.plan.runner import plan_stack
+
+    from .compare import compare, read_live
+
+    if cloud not in CLOUDS:
+        sys.stderr.write(f"--cloud: {cloud!r} is not accepted; accepted: {', '.join(CLOUDS)}\n")
+        raise typer.Exit(2)
+    try:
+        loaded = load_stack(stacks_dir, stack)
+        sub = subscription_of(loaded, subscription)
+    except SpecError as error:
+        sys.stderr.writelines(f"{p}\n" for p in error.problems)
+        raise typer.Exit(2) from None
+    except ValueError as error:
+        sys.stderr.write(f"{error}\n")
+        raise typer.Exit(2) from None
+    plan = plan_stack(stacks_dir, stack, policy=False)
+    drifts = compare(plan, read_live(_azure_context(cloud), sub, loaded))  # type: ignore[arg-type]
+    if json_path:
+        text = json.dumps(
+            [{"resource": d.resource, "path": d.path, "planned": d.planned, "live": d.live} for d in drifts]
+        )
+        if json_path == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(json_path).write_text(text + "\n", encoding="utf-8")
+    if json_path != "-":
+        table = Table(title=f"drift of {stack}: {len(drifts)} propert{'y' if len(drifts) == 1 else 'ies'}")
+        for column in ("resource", "property", "planned", "live"):
+            table.add_column(column, overflow="fold")
+        for d in drifts:
+            table.add_row(escape(d.resource), escape(d.path), escape(repr(d.planned)), escape(repr(d.live)))
+        Console().print(table)
+    raise typer.Exit(1 if drifts else 0)

@@ -1,0 +1,131 @@
+"""`fleet drift`: what differs between the live cluster, extension and flux configurations and the plan.
+
+Only what the plan sets is compared (Azure fills in many defaults the plan never mentions); values Azure
+owns by design (ignoreChanges: autoscaled counts, auto-upgraded versions), unknowns and secrets are
+skipped. Live objects are read with the SDK clients and normalised by the audit's own normaliser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.exceptions import ResourceNotFoundError
+
+from components.spec import StackConfig
+from fleet.audit.normalize import normalize_child, normalize_cluster
+from fleet.azure import AzureContext
+from fleet.plan.diff import leaf_diffs
+from fleet.plan.model import SECRET, UNKNOWN, Plan, PlannedResource
+
+COMPARED = {
+    "azure-native:containerservice:ManagedCluster",
+    "azure-native:containerservice:AgentPool",
+    "azure-native:kubernetesconfiguration:Extension",
+    "azure-native:kubernetesconfiguration:FluxConfiguration",
+}
+_URL_PARAMETERS = {
+    "resourceName",
+    "resourceGroupName",
+    "clusterName",
+    "clusterRp",
+    "clusterResourceName",
+    "extensionName",
+    "fluxConfigurationName",
+    "agentPoolName",
+}
+
+
+@dataclass(frozen=True)
+class Drift:
+    resource: str
+    path: str
+    planned: Any
+    live: Any
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.path}: planned {self.planned!r}, live {self.live!r}"
+
+
+def read_live(azure: AzureContext, subscription: str, stack: StackConfig) -> dict[str, dict[str, Any]]:
+    """Live objects keyed like the plan's resources: (type, Azure name) -> canonical props (missing: absent)."""
+    spec = stack.spec
+    rg, cluster = spec.resource_group_name, spec.name
+    live: dict[str, dict[str, Any]] = {}
+    containers = azure.container_service(subscription)
+    config = azure.kubernetes_configuration(subscription)
+    try:
+        managed = containers.managed_clusters.get(rg, cluster).serialize(keep_readonly=True)
+    except ResourceNotFoundError:
+        return live
+    row = {**managed, "resourceGroup": rg}
+    live[_key("azure-native:containerservice:ManagedCluster", cluster)] = dict(normalize_cluster(row).props)
+    for pool in containers.agent_pools.list(rg, cluster):
+        body = pool.serialize(keep_readonly=True)
+        live[_key("azure-native:containerservice:AgentPool", str(pool.name))] = dict(body.get("properties", {}))
+    scope = (rg, "Microsoft.ContainerService", "managedClusters", cluster)
+    for name in [spec.flux.extension.name]:
+        try:
+            ext = config.extensions.get(*scope, name).serialize(keep_readonly=True)
+        except ResourceNotFoundError:
+            continue
+        resource = normalize_child({**ext, "resourceGroup": rg}, cluster)
+        if resource is not None:
+            live[_key("azure-native:kubernetesconfiguration:Extension", name)] = dict(resource.props)
+    for flux in [spec.flux.platform, *spec.flux.tenants]:
+        try:
+            body = config.flux_configurations.get(*scope, flux.name).serialize(keep_readonly=True)
+        except ResourceNotFoundError:
+            continue
+        resource = normalize_child({**body, "resourceGroup": rg}, cluster)
+        if resource is not None:
+            live[_key("azure-native:kubernetesconfiguration:FluxConfiguration", flux.name)] = dict(resource.props)
+    return live
+
+
+def _key(type_token: str, name: str) -> str:
+    return f"{type_token}|{name}"
+
+
+def _azure_name(resource: PlannedResource) -> str:
+    for field in ("resourceName", "agentPoolName", "extensionName", "fluxConfigurationName"):
+        if field in resource.inputs and resource.type.endswith(
+            {
+                "resourceName": "ManagedCluster",
+                "agentPoolName": "AgentPool",
+                "extensionName": "Extension",
+                "fluxConfigurationName": "FluxConfiguration",
+            }[field]
+        ):
+            return str(resource.inputs[field])
+    return resource.name
+
+
+def compare(plan: Plan, live: dict[str, dict[str, Any]]) -> list[Drift]:
+    drifts: list[Drift] = []
+    for resource in plan.resources:
+        if resource.type not in COMPARED:
+            continue
+        label = f"{resource.type.rsplit(':', 1)[-1]} {_azure_name(resource)}"
+        current = live.get(_key(resource.type, _azure_name(resource)))
+        if current is None:
+            drifts.append(Drift(label, "(resource)", "present", "missing"))
+            continue
+        planned = {k: v for k, v in resource.inputs.items() if k not in _URL_PARAMETERS}
+        ignored = resource.options.ignore_changes
+        for path, (want, have) in leaf_diffs(planned, _restrict(planned, current), ""):
+            if want in (UNKNOWN, SECRET) or any(path == i or path.startswith((f"{i}.", f"{i}[")) for i in ignored):
+                continue
+            if path.startswith("configurationProtectedSettings"):
+                continue  # never returned by ARM
+            drifts.append(Drift(label, path, want, have))
+    return drifts
+
+
+def _restrict(planned: Any, live: Any) -> Any:
+    """Only the live values the plan speaks about, so defaults Azure adds are not drift."""
+    if isinstance(planned, dict) and isinstance(live, dict):
+        return {k: _restrict(v, live.get(k)) for k, v in planned.items()}
+    if isinstance(planned, list) and isinstance(live, list) and len(planned) == len(live):
+        return [_restrict(p, item) for p, item in zip(planned, live, strict=True)]
+    return live

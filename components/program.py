@@ -7,7 +7,6 @@ under Pulumi's mock monitor. Nothing here knows which of the two is running.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 
 from .gitops_cluster import GitOpsCluster, GitOpsClusterArgs
 from .spec import NAMESPACE, SecretRef, SpecError, load_stack
+from .spec.secrets import secret_paths
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def main(stacks_dir: Path | None = None) -> GitOpsCluster:
 
 def resolve_secrets(spec: BaseModel) -> dict[SecretRef, pulumi.Output[str]]:
     """Each SecretRef's plaintext, read by key path from the decrypted cluster config, kept secret."""
-    refs = dict(_secret_paths(spec, ()))
+    refs = dict(secret_paths(spec))
     if not refs:
         return {}
     decrypted = pulumi.Config(NAMESPACE).require_secret_object("cluster")
@@ -53,20 +53,6 @@ def resolve_secrets(spec: BaseModel) -> dict[SecretRef, pulumi.Output[str]]:
 
 def _secret_at(decrypted: pulumi.Output[Any], path: tuple[Any, ...]) -> pulumi.Output[str]:
     return decrypted.apply(lambda data: str(_get_path(data, path)))
-
-
-def _secret_paths(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[SecretRef, tuple[Any, ...]]]:
-    if isinstance(value, SecretRef):
-        yield value, path
-    elif isinstance(value, BaseModel):
-        for name, f in type(value).model_fields.items():
-            yield from _secret_paths(getattr(value, name), (*path, f.alias or name))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _secret_paths(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _secret_paths(v, (*path, i))
 
 
 def _get_path(data: Any, path: tuple[Any, ...]) -> Any:

@@ -22,12 +22,14 @@ app.add_typer(policy_app, name="policy")
 
 def _register_subcommands() -> None:
     from .audit.cli import audit_command
+    from .dr.cli import dr_app
     from .drift.cli import drift_command
     from .rollout.cli import rollout_command
 
     app.command("rollout")(rollout_command)
     app.command("audit")(audit_command)
     app.command("drift")(drift_command)
+    app.add_typer(dr_app, name="dr")
 
 
 _register_subcommands()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import io
+import shutil
+import subprocess
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -61,3 +63,25 @@ def derived_stack(tmp_path: Path) -> Callable[..., Path]:
         return tmp_path / "stacks"
 
     return make
+
+
+GIT = ["git", "-c", "user.email=test@example.com", "-c", "user.name=test"]
+
+
+def git_copy_of_project(target: Path) -> Path:
+    """A fresh git repository holding this project's files (tracked and untracked, not ignored), one commit."""
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for name in files:
+        if (PROJECT_DIR / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT_DIR / name, target / name)
+    subprocess.run(["git", "init", "-q"], cwd=target, check=True)
+    commit(target, "base")
+    return target
+
+
+def commit(repo: Path, message: str) -> None:
+    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-qm", message], cwd=repo, check=True)

@@ -8,9 +8,10 @@ program, as an `Output.secret`, resolved from the decrypted config by the secret
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from pydantic import GetCoreSchemaHandler
+from pydantic import BaseModel, GetCoreSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
 
@@ -55,3 +56,18 @@ class SecretRef:
         raise PydanticCustomError(
             "secret_type", "expected a Pulumi secret ({secure: ...}) set with `pulumi config set --secret`"
         )
+
+
+def secret_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[SecretRef, tuple[Any, ...]]]:
+    """Every SecretRef in a spec with its key path (aliases, as written in the stack file)."""
+    if isinstance(value, SecretRef):
+        yield value, path
+    elif isinstance(value, BaseModel):
+        for name, f in type(value).model_fields.items():
+            yield from secret_paths(getattr(value, name), (*path, f.alias or name))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from secret_paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from secret_paths(v, (*path, i))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from components.spec import SpecError
 from fleet.plan.at_ref import plan_at_ref
 from fleet.plan.diff import diff_plans, guard
 from fleet.plan.model import Plan
-from tests.conftest import PROJECT_DIR, STACKS_DIR, plan_for
+from tests.conftest import STACKS_DIR, commit, git_copy_of_project, plan_for
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 
@@ -75,21 +73,10 @@ def test_removing_a_tenant_configuration_is_a_guarded_delete() -> None:
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding this project, with a second commit that renames the platform configuration."""
-    repo = tmp_path_factory.mktemp("history")
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
-    ).stdout.split()
-    for name in files:
-        if (PROJECT_DIR / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PROJECT_DIR / name, repo / name)
-    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    repo = git_copy_of_project(tmp_path_factory.mktemp("history"))
     stack = repo / "stacks" / "Pulumi.prod-japaneast.yaml"
     stack.write_text(stack.read_text().replace("name: platform\n", "name: platform-v2\n", 1))
-    subprocess.run([*git, "commit", "-qam", "rename"], cwd=repo, check=True)
+    commit(repo, "rename")
     return repo
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from components.spec.problems import SpecError
+from fleet.executors.base import Executor
+from fleet.health.flux_gate import GateResult
 
 from .derive import Derivation
 
@@ -124,3 +127,125 @@ def plan_command(
             c.op, escape(f"{c.type.rsplit(':', 1)[-1]} {c.name}"), escape(", ".join(p.path for p in c.properties))
         )
     console.print(table)
+
+
+def _render_timeline(timeline: object, console: Console) -> None:
+    from .recreate import Timeline
+
+    assert isinstance(timeline, Timeline)
+    table = Table(title=f"recovery timeline of {timeline.stack}", title_justify="left")
+    for column in ("phase", "start (s)", "end (s)", "seconds"):
+        table.add_column(column, justify="right" if column != "phase" else "left")
+    for phase, (start, end) in timeline.ordered():
+        table.add_row(phase, f"{start:.1f}", f"{end:.1f}", f"{end - start:.1f}")
+    table.add_row("[bold]total[/]", "", "", f"[bold]{timeline.total:.1f}[/]")
+    console.print(table)
+    style = "green" if timeline.ok else "red"
+    console.print(f"[{style}]{escape(timeline.detail)}[/]")
+    for item in timeline.failing:
+        console.print(f"  [red]✗[/] {escape(item)}")
+
+
+def _executor_and_gate(
+    stacks_dir: Path, cloud: str, subscription: str | None, gate_timeout: float
+) -> tuple[Executor, Callable[[str], GateResult]]:
+    from fleet.azure import AzureContext
+    from fleet.executors.automation import AutomationExecutor
+    from fleet.health.factory import flux_gate
+    from fleet.policy.config import config_path
+
+    if not AutomationExecutor.available():
+        sys.stderr.write("the Pulumi CLI is not on PATH: `fleet dr recreate` creates real resources and needs it\n")
+        raise typer.Exit(2)
+    from components.spec import load_stack
+
+    executor = AutomationExecutor(
+        stacks_dir.parent, policy_config_for=lambda name: config_path(load_stack(stacks_dir, name).spec.environment)
+    )
+    gate = flux_gate(stacks_dir, AzureContext(cloud=cloud), subscription=subscription, timeout=gate_timeout)
+    return executor, gate
+
+
+@dr_app.command("recreate")
+def recreate_command(
+    source: Annotated[str, typer.Argument(help="The source stack.")],
+    region: Annotated[str, typer.Option("--region", help="The region to recover into.")],
+    ref: Annotated[str, typer.Option("--ref", help="Git ref whose stack file is the source.")] = "HEAD",
+    name_suffix: Annotated[str, typer.Option("--name-suffix")] = "dr",
+    stack_name: Annotated[str | None, typer.Option("--stack-name")] = None,
+    zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing DR stack file.")] = False,
+    cloud: Annotated[str, typer.Option("--cloud")] = "public",
+    subscription: Annotated[str | None, typer.Option("--subscription")] = None,
+    gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the timeline as JSON.")] = None,
+    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+) -> None:
+    """Derive the DR stack, create it, wait for Flux to restore everything, print the recovery timeline."""
+    import json
+
+    from .recreate import recreate
+
+    executor, gate = _executor_and_gate(stacks_dir, cloud, subscription, gate_timeout)
+
+    def derive() -> str:
+        derivation, _ = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
+        return derivation.target_stack
+
+    try:
+        timeline = recreate(derive, executor, gate)
+    except SpecError as error:
+        raise _fail(error) from None
+    _render_timeline(timeline, Console())
+    if json_path:
+        json_path.write_text(json.dumps(timeline.to_json(), indent=2) + "\n", encoding="utf-8")
+    raise typer.Exit(0 if timeline.ok else 1)
+
+
+@dr_app.command("drill")
+def drill_command(
+    source: Annotated[str, typer.Argument(help="The source stack.")],
+    region: Annotated[str, typer.Option("--region", help="The region to drill in.")],
+    ref: Annotated[str, typer.Option("--ref")] = "HEAD",
+    zones: Annotated[str | None, typer.Option("--zones")] = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Leave the drill cluster running.")] = False,
+    report: Annotated[Path, typer.Option("--report", help="JSON-lines report, one line per drill.")] = (
+        PROJECT_DIR / ".fleet" / "dr-drills.jsonl"
+    ),
+    cloud: Annotated[str, typer.Option("--cloud")] = "public",
+    subscription: Annotated[str | None, typer.Option("--subscription")] = None,
+    gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
+    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+) -> None:
+    """Recreate SOURCE in REGION as a temporary stack, verify, tear down, and record the timings."""
+    from datetime import UTC, datetime
+
+    from .drill import run_drill
+
+    executor, gate = _executor_and_gate(stacks_dir, cloud, subscription, gate_timeout)
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M")
+    name = f"{source}-drill-{stamp}"
+
+    def derive() -> str:
+        derivation, _ = derive_to_file(source, region, ref, "drill", name, zones, False, stacks_dir)
+        return derivation.target_stack
+
+    try:
+        drill = run_drill(
+            derive,
+            executor,
+            gate,  # type: ignore[arg-type]
+            report=report,
+            remove_stack_file=lambda stack: (stacks_dir / f"Pulumi.{stack}.yaml").unlink(missing_ok=True),
+            context={"source": source, "region": region, "ref": ref},
+            keep=keep,
+        )
+    except SpecError as error:
+        raise _fail(error) from None
+    console = Console()
+    _render_timeline(drill.timeline, console)
+    console.print(
+        f"teardown: {'ok' if drill.torn_down else '[red]failed[/]'} ({drill.teardown_seconds:.1f}s) "
+        f"{escape(drill.teardown_detail)}; report: {escape(str(report))}"
+    )
+    raise typer.Exit(0 if drill.ok else 1)

@@ -80,8 +80,19 @@ class AutomationExecutor:
         )
 
     def up(self, stack: str) -> UpResult:
-        data = self._run("up", stack)
+        return self._result(self._run("up", stack))
+
+    def destroy(self, stack: str) -> UpResult:
+        return self._result(self._run("destroy", stack))
+
+    @staticmethod
+    def _result(data: dict[str, Any]) -> UpResult:
         errors = data.get("errors", [])
+        phases = {name: (float(span[0]), float(span[1])) for name, span in data.get("phases", {}).items()}
         return UpResult(
-            ok=not errors, summary=data.get("changes", {}), outputs=data.get("outputs", {}), detail="; ".join(errors)
+            ok=not errors,
+            summary=data.get("changes", {}),
+            outputs=data.get("outputs", {}),
+            detail="; ".join(errors),
+            phases=phases,
         )

@@ -11,8 +11,11 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
+
+from fleet.executors.base import PHASES
 
 PROTECTED = ("ManagedCluster", "Extension", "FluxConfiguration")
 DANGEROUS_OPS = {"replace", "delete", "create-replacement", "delete-replaced"}
@@ -22,7 +25,7 @@ def main(argv: list[str]) -> int:
     from pulumi import automation as auto
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("operation", choices=["preview", "up"])
+    parser.add_argument("operation", choices=["preview", "up", "destroy"])
     parser.add_argument("stack")
     parser.add_argument("--project-dir", type=Path, required=True)
     parser.add_argument("--work-dir", type=Path, required=True)
@@ -52,10 +55,23 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, cancel)
 
     report: dict[str, Any] = {"guard_violations": [], "policy_violations": [], "advisories": [], "errors": []}
+    began = time.monotonic()
+    phases: dict[str, list[float]] = {}
+
+    def stamp(resource_type: str) -> None:
+        phase = PHASES.get(resource_type)
+        if phase:
+            now = time.monotonic() - began
+            span = phases.setdefault(phase, [now, now])
+            span[0], span[1] = min(span[0], now), max(span[1], now)
 
     def on_event(event: Any) -> None:
+        outputs = getattr(event, "res_outputs_event", None)
+        if outputs is not None:
+            stamp(outputs.metadata.type)
         pre = getattr(event, "resource_pre_event", None)
         if pre is not None:
+            stamp(pre.metadata.type)
             meta = pre.metadata
             if meta.op.value in DANGEROUS_OPS and meta.type.rsplit(":", 1)[-1] in PROTECTED and not args.allow_replace:
                 keys = ", ".join(meta.keys or []) or "unknown property"
@@ -75,13 +91,24 @@ def main(argv: list[str]) -> int:
         "parallel": args.parallel,
     }
     try:
+        if args.operation == "destroy":
+            # A drill's temporary stack: protection lives in the state, so an update with protect off must
+            # come first; then delete (the cluster's children go with it).
+            stack.set_config("aksfleet:protect", auto.ConfigValue("false"))
+            stack.up(parallel=args.parallel)
+            destroyed = stack.destroy(on_event=on_event, parallel=args.parallel)
+            report["changes"] = dict(destroyed.summary.resource_changes or {})
+            report["phases"] = phases
+            print(json.dumps(report))
+            return 0
         preview = stack.preview(**options)
         report["changes"] = {str(k): v for k, v in (preview.change_summary or {}).items()}
         blocked = report["guard_violations"] or report["policy_violations"]
         if args.operation == "up" and not blocked:
-            result = stack.up(**options)
-            report["changes"] = dict(result.summary.resource_changes or {})
-            report["outputs"] = {k: (None if v.secret else v.value) for k, v in result.outputs.items()}
+            updated = stack.up(**options)
+            report["changes"] = dict(updated.summary.resource_changes or {})
+            report["outputs"] = {k: (None if v.secret else v.value) for k, v in updated.outputs.items()}
+            report["phases"] = phases
         elif args.operation == "up":
             report["errors"].append("not updated: the preview was blocked")
     except auto.ConcurrentUpdateError:

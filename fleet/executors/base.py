@@ -17,12 +17,27 @@ class Preview:
     advisories: list[str] = field(default_factory=list)
 
 
+# Recovery phases an update is timed by (resource type -> phase).
+PHASES = {
+    "azure-native:resources:ResourceGroup": "resource group",
+    "azure-native:managedidentity:UserAssignedIdentity": "identity",
+    "azure-native:operationalinsights:Workspace": "monitoring",
+    "azure-native:authorization:RoleAssignment": "identity",
+    "azure-native:containerservice:ManagedCluster": "cluster",
+    "azure-native:containerservice:AgentPool": "cluster",
+    "azure-native:kubernetesconfiguration:Extension": "extension",
+    "azure-native:kubernetesconfiguration:FluxConfiguration": "flux configuration",
+}
+
+
 @dataclass
 class UpResult:
     ok: bool
     summary: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    # phase -> (start, end) in seconds since the update began, from the engine's resource events.
+    phases: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 class Executor(Protocol):
@@ -31,3 +46,5 @@ class Executor(Protocol):
     def preview(self, stack: str) -> Preview: ...
 
     def up(self, stack: str) -> UpResult: ...
+
+    def destroy(self, stack: str) -> UpResult: ...

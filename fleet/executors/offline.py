@@ -40,6 +40,9 @@ class OfflineExecutor:
     def up(self, stack: str) -> UpResult:
         return UpResult(ok=False, detail="the offline executor cannot update: use --dry-run, or install the Pulumi CLI")
 
+    def destroy(self, stack: str) -> UpResult:
+        return UpResult(ok=False, detail="the offline executor cannot destroy: install the Pulumi CLI")
+
 
 def preview_from_plan_json(data: dict[str, Any]) -> Preview:
     changes: dict[str, int] = {}

@@ -234,7 +234,7 @@ def drill_command(
         drill = run_drill(
             derive,
             executor,
-            gate,  # type: ignore[arg-type]
+            gate,
             report=report,
             remove_stack_file=lambda stack: (stacks_dir / f"Pulumi.{stack}.yaml").unlink(missing_ok=True),
             context={"source": source, "region": region, "ref": ref},

@@ -47,11 +47,12 @@ def _flatten(row: dict[str, Any]) -> dict[str, Any]:
 def normalize_cluster(row: dict[str, Any]) -> Resource:
     props = _flatten(row)
     props.update(resourceName=row["name"], resourceGroupName=row.get("resourceGroup", ""))
-    return Resource(CLUSTER, row["name"], props, urn=row["id"])
+    return Resource(CLUSTER, row["name"], props, urn=row.get("id", ""))
 
 
-def normalize_child(row: dict[str, Any], cluster_name: str) -> Resource | None:
-    kind = str(row.get("type", "")).lower().rsplit("/", 1)[-1]
+def normalize_child(row: dict[str, Any], cluster_name: str, kind: str | None = None) -> Resource | None:
+    """`kind` ('extensions' or 'fluxconfigurations') defaults to the row's ARM type."""
+    kind = kind or str(row.get("type", "")).lower().rsplit("/", 1)[-1]
     props = _flatten(row)
     props.update(
         clusterName=cluster_name,
@@ -61,10 +62,10 @@ def normalize_child(row: dict[str, Any], cluster_name: str) -> Resource | None:
     )
     if kind == "extensions":
         props["extensionName"] = row["name"]
-        return Resource(EXTENSION, f"{cluster_name}/{row['name']}", props, urn=row["id"])
+        return Resource(EXTENSION, f"{cluster_name}/{row['name']}", props, urn=row.get("id", ""))
     if kind == "fluxconfigurations":
         props["fluxConfigurationName"] = row["name"]
-        return Resource(FLUX_CONFIG, f"{cluster_name}/{row['name']}", props, urn=row["id"])
+        return Resource(FLUX_CONFIG, f"{cluster_name}/{row['name']}", props, urn=row.get("id", ""))
     return None
 
 

@@ -249,3 +249,67 @@ def drill_command(
         f"{escape(drill.teardown_detail)}; report: {escape(str(report))}"
     )
     raise typer.Exit(0 if drill.ok else 1)
+
+
+@dr_app.command("export")
+def export_command(
+    cluster_id: Annotated[str, typer.Argument(help="/subscriptions/.../managedClusters/<name>")],
+    stack: Annotated[str, typer.Option("--stack", "-s", help="The new stack's name.")],
+    environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
+    cloud: Annotated[str, typer.Option("--cloud")] = "public",
+    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+) -> None:
+    """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations)."""
+    from fleet.azure import AzureContext
+
+    from .export import read_cluster
+
+    try:
+        live = read_cluster(AzureContext(cloud=cloud), cluster_id)
+    except ValueError as error:
+        sys.stderr.write(f"{error}\n")
+        raise typer.Exit(2) from None
+    write_export(live, stack, environment, force, stacks_dir, Console())
+
+
+def write_export(live: object, stack: str, environment: str, force: bool, stacks_dir: Path, console: Console) -> Path:
+    import io
+
+    from ruamel.yaml import YAML
+
+    from components.spec import load_stack
+    from components.spec.problems import Problem
+    from policies.baseline import ENVIRONMENTS
+
+    from .export import LiveCluster, spec_from_live
+
+    assert isinstance(live, LiveCluster)
+    if environment not in ENVIRONMENTS:
+        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
+        raise typer.Exit(2)
+    target = stacks_dir / f"Pulumi.{stack}.yaml"
+    try:
+        exported = spec_from_live(live, environment=environment)
+        if target.exists() and not force:
+            raise SpecError([Problem(str(target), "", "exists; refusing to overwrite (pass --force to replace it)")])
+    except ValueError as error:
+        sys.stderr.write(f"{error}\n")
+        raise typer.Exit(2) from None
+    except SpecError as error:
+        raise _fail(error) from None
+    out = io.StringIO()
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.dump({"config": {"aksfleet:cluster": exported.spec}}, out)
+    header = f"# Exported from the live cluster {live.cluster.get('id', '')} by `fleet dr export`.\n"
+    target.write_text(header + out.getvalue(), encoding="utf-8")
+    try:
+        load_stack(stacks_dir, stack)
+    except SpecError as error:
+        console.print("[yellow]the exported stack does not pass validation yet:[/]")
+        sys.stderr.writelines(f"{p}\n" for p in error.problems)
+    console.print(f"wrote {escape(str(target))}")
+    for item in exported.todo:
+        console.print(f"  [yellow]![/] {escape(item)}")
+    return target

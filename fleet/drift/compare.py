@@ -7,6 +7,8 @@ skipped. Live objects are read with the SDK clients and normalised by the audit'
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,35 +53,43 @@ def read_live(azure: AzureContext, subscription: str, stack: StackConfig) -> dic
     """Live objects keyed like the plan's resources: (type, Azure name) -> canonical props (missing: absent)."""
     spec = stack.spec
     rg, cluster = spec.resource_group_name, spec.name
-    live: dict[str, dict[str, Any]] = {}
     containers = azure.container_service(subscription)
     config = azure.kubernetes_configuration(subscription)
     try:
         managed = containers.managed_clusters.get(rg, cluster).serialize(keep_readonly=True)
     except ResourceNotFoundError:
-        return live
-    row = {**managed, "resourceGroup": rg}
-    live[_key("azure-native:containerservice:ManagedCluster", cluster)] = dict(normalize_cluster(row).props)
-    for pool in containers.agent_pools.list(rg, cluster):
-        body = pool.serialize(keep_readonly=True)
-        live[_key("azure-native:containerservice:AgentPool", str(pool.name))] = dict(body.get("properties", {}))
+        return {}
     scope = (rg, "Microsoft.ContainerService", "managedClusters", cluster)
-    for name in [spec.flux.extension.name]:
-        try:
-            ext = config.extensions.get(*scope, name).serialize(keep_readonly=True)
-        except ResourceNotFoundError:
-            continue
-        resource = normalize_child({**ext, "resourceGroup": rg}, cluster)
-        if resource is not None:
-            live[_key("azure-native:kubernetesconfiguration:Extension", name)] = dict(resource.props)
+    pools = [p.serialize(keep_readonly=True) for p in containers.agent_pools.list(rg, cluster)]
+    extensions = []
+    with contextlib.suppress(ResourceNotFoundError):
+        extensions.append(config.extensions.get(*scope, spec.flux.extension.name).serialize(keep_readonly=True))
+    configurations = []
     for flux in [spec.flux.platform, *spec.flux.tenants]:
         try:
-            body = config.flux_configurations.get(*scope, flux.name).serialize(keep_readonly=True)
+            configurations.append(config.flux_configurations.get(*scope, flux.name).serialize(keep_readonly=True))
         except ResourceNotFoundError:
             continue
-        resource = normalize_child({**body, "resourceGroup": rg}, cluster)
+    return live_map({**managed, "resourceGroup": rg}, pools, extensions, configurations)
+
+
+def live_map(
+    cluster: Mapping[str, Any],
+    pools: Sequence[Mapping[str, Any]],
+    extensions: Sequence[Mapping[str, Any]],
+    configurations: Sequence[Mapping[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """ARM objects (REST shape) -> canonical props keyed by (type, Azure name)."""
+    name, rg = cluster["name"], cluster.get("resourceGroup", "")
+    live = {_key("azure-native:containerservice:ManagedCluster", name): dict(normalize_cluster(dict(cluster)).props)}
+    for pool in pools:
+        live[_key("azure-native:containerservice:AgentPool", str(pool["name"]))] = dict(pool.get("properties", {}))
+    children = [(e, "Extension", "extensions") for e in extensions]
+    children += [(c, "FluxConfiguration", "fluxconfigurations") for c in configurations]
+    for child, type_token, kind in children:
+        resource = normalize_child({**child, "resourceGroup": rg}, str(name), kind)
         if resource is not None:
-            live[_key("azure-native:kubernetesconfiguration:FluxConfiguration", flux.name)] = dict(resource.props)
+            live[_key(f"azure-native:kubernetesconfiguration:{type_token}", child["name"])] = dict(resource.props)
     return live
 
 
@@ -114,7 +124,7 @@ def compare(plan: Plan, live: dict[str, dict[str, Any]]) -> list[Drift]:
         planned = {k: v for k, v in resource.inputs.items() if k not in _URL_PARAMETERS}
         ignored = resource.options.ignore_changes
         for path, (want, have) in leaf_diffs(planned, _restrict(planned, current), ""):
-            if want in (UNKNOWN, SECRET) or any(path == i or path.startswith((f"{i}.", f"{i}[")) for i in ignored):
+            if _has_marker(want) or any(path == i or path.startswith((f"{i}.", f"{i}[")) for i in ignored):
                 continue
             if path.startswith("configurationProtectedSettings"):
                 continue  # never returned by ARM
@@ -129,3 +139,12 @@ def _restrict(planned: Any, live: Any) -> Any:
     if isinstance(planned, list) and isinstance(live, list) and len(planned) == len(live):
         return [_restrict(p, item) for p, item in zip(planned, live, strict=True)]
     return live
+
+
+def _has_marker(value: Any) -> bool:
+    """A planned value that is (or contains) an unknown or a secret cannot be compared."""
+    if isinstance(value, list):
+        return any(_has_marker(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_marker(v) for v in value.values())
+    return value in (UNKNOWN, SECRET)

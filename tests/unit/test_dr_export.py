@@ -1,0 +1,99 @@
+"""Export round-trip: a live cluster → stack file → plan, with no drift against the live objects."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from components.spec import load_stack
+from fleet.dr.cli import write_export
+from fleet.dr.export import SECRET_PLACEHOLDER, LiveCluster, parse_cluster_id, spec_from_live
+from fleet.drift.compare import compare, live_map
+from fleet.plan.runner import plan_stack
+from tests.conftest import STACKS_DIR, plan_for
+
+_TOP = {"location", "tags", "sku", "identity"}
+_URL = {
+    "resourceName",
+    "resourceGroupName",
+    "clusterName",
+    "clusterRp",
+    "clusterResourceName",
+    "extensionName",
+    "fluxConfigurationName",
+    "agentPoolName",
+}
+
+
+def live_from_stack(stack: str) -> LiveCluster:
+    """What ARM would return for a deployed stack (REST shape; protected settings are never returned)."""
+    plan = plan_for(STACKS_DIR, stack, preview=False)
+    cluster: dict[str, Any] = {}
+    pools, extensions, configurations = [], [], []
+    for r in (r for r in plan.resources if r.custom):
+        inputs = copy.deepcopy(r.inputs)
+        top = {k: inputs.pop(k) for k in list(inputs) if k in _TOP}
+        properties = {k: v for k, v in inputs.items() if k not in _URL and k != "configurationProtectedSettings"}
+        if r.type.endswith(":ManagedCluster"):
+            cluster = {
+                "id": f"/subscriptions/s/resourceGroups/{r.inputs['resourceGroupName']}/providers/"
+                f"Microsoft.ContainerService/managedClusters/{r.inputs['resourceName']}",
+                "name": r.inputs["resourceName"],
+                "resourceGroup": r.inputs["resourceGroupName"],
+                "properties": {**properties, "currentKubernetesVersion": properties["kubernetesVersion"]},
+                **top,
+            }
+        elif r.type.endswith(":AgentPool"):
+            pools.append({"name": r.inputs["agentPoolName"], "properties": properties})
+        elif r.type.endswith(":Extension"):
+            extensions.append({"name": r.inputs["extensionName"], "properties": properties})
+        elif r.type.endswith(":FluxConfiguration"):
+            configurations.append({"name": r.inputs["fluxConfigurationName"], "properties": properties})
+    system = cluster["properties"]["agentPoolProfiles"][0]
+    pools.insert(0, {"name": system["name"], "properties": {k: v for k, v in system.items() if k != "name"}})
+    return LiveCluster(cluster, pools, extensions, configurations)
+
+
+@pytest.mark.parametrize("source", ["prod-japaneast", "dev"])
+def test_export_round_trips_into_a_plan_without_drift(tmp_path: Path, source: str) -> None:
+    live = live_from_stack(source)
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    write_export(live, "exported", load_stack(STACKS_DIR, source).spec.environment, False, stacks, Console(file=None))
+    exported = load_stack(stacks, "exported").spec
+    assert exported.name == live.cluster["name"]
+    plan = plan_stack(stacks, "exported", policy=False)
+    drifts = compare(plan, live_map(live.cluster, live.pools, live.extensions, live.configurations))
+    assert [str(d) for d in drifts] == []
+
+
+def test_secrets_are_exported_as_placeholders_with_instructions() -> None:
+    exported = spec_from_live(live_from_stack("prod-japaneast"), environment="prod")
+    auth = exported.spec["flux"]["platform"]["source"]["git"]["auth"]
+    assert auth["kind"] == "ssh" and auth["privateKey"] == {"secure": SECRET_PLACEHOLDER}
+    assert exported.todo == [
+        "pulumi config set --secret --path 'aksfleet:cluster.flux.platform.source.git.auth.privateKey' <value> "
+        "(not readable from Azure)"
+    ]
+
+
+def test_export_refuses_to_overwrite(tmp_path: Path) -> None:
+    import typer
+
+    live = live_from_stack("dev")
+    write_export(live, "x", "dev", False, tmp_path, Console(file=None))
+    with pytest.raises(typer.Exit) as caught:
+        write_export(live, "x", "dev", False, tmp_path, Console(file=None))
+    assert caught.value.exit_code == 2
+
+
+def test_cluster_id_is_checked() -> None:
+    assert parse_cluster_id(
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c"
+    ) == ("s", "rg", "c")
+    with pytest.raises(ValueError, match="is not a managed cluster id"):
+        parse_cluster_id("/subscriptions/s/resourceGroups/rg")

@@ -7,6 +7,7 @@ the inline profile is the System pool only, and all day-2 pool work goes through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,6 +188,8 @@ class AksClusterArgs:
     identity_id: pulumi.Input[str]
     workspace_id: pulumi.Input[str]
     protect: bool = True
+    # Prerequisites of the cluster itself (the subnet role assignment), passed to the ManagedCluster.
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -207,6 +210,7 @@ class AksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=args.protect,
+                depends_on=list(args.depends_on),
                 ignore_changes=cluster_ignore_changes(spec),
                 # The name is fixed (DR and fleet tooling address clusters by name), so a replacement
                 # must delete first: create-before-delete would PUT over the live cluster, then delete it.

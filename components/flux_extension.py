@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,9 @@ class FluxExtensionArgs:
     resource_group_name: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     protect: bool = True
+    # What must exist first (the cluster's user pools: the Flux controllers schedule there). Passed to the
+    # inner resource itself, because dependsOn on a component does not reach its children.
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class FluxExtension(pulumi.ComponentResource):
@@ -65,7 +69,12 @@ class FluxExtension(pulumi.ComponentResource):
         self.extension = kubernetesconfiguration.Extension(
             name,
             **extension_args(args.spec, resource_group_name=args.resource_group_name, cluster_name=args.cluster_name),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, custom_timeouts=EXTENSION_TIMEOUTS),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                depends_on=list(args.depends_on),
+                custom_timeouts=EXTENSION_TIMEOUTS,
+            ),
         )
         self.extension_name = self.extension.name
         self.register_outputs({"extensionName": self.extension_name})

@@ -77,17 +77,22 @@ class GitOpsCluster(pulumi.ComponentResource):
                 identity_id=self.identity.id,
                 workspace_id=workspace_id,
                 protect=args.protect,
+                depends_on=cluster_deps,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_deps),
+            opts=child,
         )
         cluster_name = self.aks.cluster.name
         self.flux = FluxExtension(
             f"{name}-flux",
             FluxExtensionArgs(
-                spec=spec.flux.extension, resource_group_name=rg_name, cluster_name=cluster_name, protect=args.protect
+                spec=spec.flux.extension,
+                resource_group_name=rg_name,
+                cluster_name=cluster_name,
+                protect=args.protect,
+                # Flux controllers schedule on user pools (the system pool is tainted), so those come first.
+                depends_on=[self.aks.cluster, *self.aks.pools],
             ),
-            # Flux controllers schedule on user pools (the system pool is tainted), so those come first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.aks.cluster, *self.aks.pools]),
+            opts=child,
         )
         secrets: SecretValues = args.secrets
         self.platform = FluxConfiguration(

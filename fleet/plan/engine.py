@@ -9,8 +9,10 @@ stacks in one process cannot see each other.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +29,7 @@ from .azure_outputs import AzureOutputs
 from .model import SECRET, UNKNOWN, Plan, PlannedResource, ResourceOptions
 
 PROJECT = "aksfleet"
+_RUN_LOCK = threading.Lock()
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -123,8 +126,32 @@ def _decrypt_placeholders(value: Any) -> tuple[Any, bool]:
 
 
 def run_program(stack: StackConfig, program: Callable[[], Any], *, preview: bool = True) -> Plan:
-    """Run `program` as the Pulumi CLI would for `stack`, with preview (or update) semantics."""
-    return contextvars.Context().run(_run, stack, program, preview)
+    """Run `program` as the Pulumi CLI would for `stack`, with preview (or update) semantics.
+
+    A fresh context and a fresh event loop per run: the SDK's settings live in context variables and
+    its futures on the current loop. Runs are serialised per process: two programs at once deadlock in
+    the SDK's runtime (pulumi/pulumi#6052 family), so parallel plans run in separate processes.
+    """
+    with _RUN_LOCK:
+        return _isolated(stack, program, preview)
+
+
+def _isolated(stack: StackConfig, program: Callable[[], Any], preview: bool) -> Plan:
+    loop = asyncio.new_event_loop()
+    previous = _current_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return contextvars.Context().run(_run, stack, program, preview)
+    finally:
+        asyncio.set_event_loop(previous)
+        loop.close()
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
 
 
 def _run(stack: StackConfig, program: Callable[[], Any], preview: bool) -> Plan:

@@ -186,7 +186,7 @@ def test_custom_vnet_grants_the_control_plane_identity_the_subnet() -> None:
     cluster = one(plan, CLUSTER)
     assert role.inputs["scope"] == cluster.inputs["agentPoolProfiles"][0]["vnetSubnetID"]
     assert role.inputs["roleDefinitionId"].endswith("4d97b98b-1d4f-4787-a291-c67834d212e7")
-    assert role.urn in next(r for r in plan.resources if r.type == "aksfleet:index:AksCluster").options.depends_on
+    assert role.urn in cluster.options.depends_on, "the ManagedCluster itself waits for the subnet role"
 
 
 def test_tenant_configuration_is_namespace_scoped_after_the_platform() -> None:
@@ -195,6 +195,14 @@ def test_tenant_configuration_is_namespace_scoped_after_the_platform() -> None:
     tenant = configs["payments"]
     assert tenant.inputs["scope"] == "namespace" and tenant.inputs["namespace"] == "payments"
     assert configs["platform"].urn in tenant.options.depends_on
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_extension_itself_waits_for_the_cluster_and_every_user_pool(stack: str) -> None:
+    """dependsOn on a component does not reach its children, so the Extension resource carries it."""
+    plan = plan_for(STACKS_DIR, stack)
+    extension = one(plan, EXTENSION)
+    assert {one(plan, CLUSTER).urn, *(p.urn for p in plan.of_type(POOL))} <= set(extension.options.depends_on)
 
 
 def test_extension_settings_are_typed_and_secure() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from azure.core.credentials import TokenCredential
+from azure.core.pipeline.policies import RetryPolicy
 from azure.identity import AzureAuthorityHosts, DefaultAzureCredential
 from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.kubernetesconfiguration import SourceControlConfigurationClient
@@ -22,6 +23,16 @@ CLOUDS: dict[str, tuple[str, str]] = {
     "usgov": ("https://management.usgovcloudapi.net", AzureAuthorityHosts.AZURE_GOVERNMENT),
 }
 KUBERNETESCONFIGURATION_API_VERSION = "2023-05-01"
+
+
+class ReadOnlyQueryRetryPolicy(RetryPolicy):
+    """azure-core retries a POST only when the service answered; a Resource Graph query is a POST that only
+    reads, so it is also safe to retry after a dropped connection or a timeout."""
+
+    def _is_method_retryable(self, settings: Any, request: Any, response: Any = None) -> bool:
+        if request.method.upper() == "POST":
+            return True
+        return bool(super()._is_method_retryable(settings, request, response))
 
 
 @dataclass
@@ -60,4 +71,6 @@ class AzureContext:
         )
 
     def resource_graph(self) -> ResourceGraphClient:
-        return ResourceGraphClient(self.credential, **self._kwargs())  # type: ignore[arg-type]
+        kwargs = self._kwargs()
+        policy = ReadOnlyQueryRetryPolicy(**{k: v for k, v in kwargs.items() if k.startswith("retry_")})
+        return ResourceGraphClient(self.credential, retry_policy=policy, **kwargs)  # type: ignore[arg-type]

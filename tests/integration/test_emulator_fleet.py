@@ -1,0 +1,298 @@
+"""Fleet operations end to end against the ARM emulator, over real HTTPS with the official SDK clients."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from components.spec import load_stack
+from fleet import cli
+from fleet.audit.evaluate import audit
+from fleet.audit.graph import read_fleet
+from fleet.audit.normalize import group_fleet
+from fleet.dr.export import read_cluster, spec_from_live
+from fleet.dr.recreate import recreate
+from fleet.drift.compare import compare, live_map, read_live
+from fleet.fleetfile import load_fleet
+from fleet.health.factory import flux_gate
+from fleet.plan.azure_outputs import SUBSCRIPTION
+from fleet.plan.runner import plan_stack
+from fleet.policy.config import config_path, load_config
+from fleet.rollout.engine import rollout
+from fleet.rollout.journal import Journal
+from fleet.rollout.pipeline import run_stack
+from policies.baseline import ENVIRONMENTS
+from tests.conftest import STACKS_DIR
+from tests.fakes.arm import ArmEmulator, ComplianceScript, secure_cluster_properties
+from tests.fakes.emulator_executor import EmulatorExecutor
+
+CONFIGS = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
+RUN = CliRunner()
+
+
+def seed(arm: ArmEmulator, count: int, subscription: str = "sub-a") -> None:
+    for i in range(count):
+        cid = arm.add_cluster(subscription, f"rg-{i % 7}", f"aks-{i:04d}")
+        arm.add_extension(cid)
+        arm.add_flux_configuration(cid)
+
+
+def matrix(arm: ArmEmulator, subscriptions: list[str]) -> dict[str, dict[str, str]]:
+    rows = read_fleet(arm.azure_context().resource_graph(), subscriptions)
+    report = audit(group_fleet(rows), CONFIGS)
+    return {c.cluster.id: {rule: cell.status for rule, cell in c.cells.items()} for c in report.clusters}
+
+
+def test_audit_with_20_percent_faults_returns_the_same_matrix() -> None:
+    with ArmEmulator(page_size=50) as clean:
+        seed(clean, 120)
+        weak = secure_cluster_properties()
+        weak["disableLocalAccounts"] = False
+        clean.add_cluster("sub-a", "rg-x", "aks-weak", properties=weak)
+        cid = clean.add_cluster("sub-a", "rg-x", "aks-legacy")
+        clean.add_source_control_configuration(cid, "old")
+        expected = matrix(clean, ["sub-a"])
+    with ArmEmulator(page_size=50, fault_rate=0.2, seed=7) as faulty:
+        seed(faulty, 120)
+        faulty.add_cluster("sub-a", "rg-x", "aks-weak", properties=weak)
+        cid = faulty.add_cluster("sub-a", "rg-x", "aks-legacy")
+        faulty.add_source_control_configuration(cid, "old")
+        got = matrix(faulty, ["sub-a"])
+        faults = [status for _, _, status in faulty.request_log if status in (0, 429, 503)]
+    assert faults, "faults were injected"
+    assert got == expected and len(got) == 122
+    weak_row = next(v for k, v in got.items() if k.endswith("/aks-weak"))
+    legacy_row = next(v for k, v in got.items() if k.endswith("/aks-legacy"))
+    assert weak_row["AKS-001"] == "fail" and weak_row["GITOPS-013"] == "fail"
+    assert legacy_row["FLUX-V1"] == "warn"
+
+
+def test_resource_graph_pages_through_skip_tokens() -> None:
+    with ArmEmulator() as arm:
+        seed(arm, 30)
+        from fleet.audit import graph
+
+        original = graph.PAGE_SIZE
+        graph.PAGE_SIZE = 7
+        try:
+            rows = read_fleet(arm.azure_context().resource_graph(), ["sub-a", "sub-b"])
+        finally:
+            graph.PAGE_SIZE = original
+        pages = sum(1 for m, p, _ in arm.request_log if m == "POST")
+    assert len(rows["clusters"]) == 30 and len(rows["fluxConfigurations"]) == 30
+    assert pages >= 5 * 2 + 2, "clusters and configurations took several pages each"
+
+
+def test_audit_command_writes_json_and_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with ArmEmulator() as arm:
+        seed(arm, 3)
+        weak = secure_cluster_properties()
+        weak["apiServerAccessProfile"] = {"enablePrivateCluster": False, "disableRunCommand": True}
+        arm.add_cluster("sub-a", "rg-x", "aks-open", properties=weak)
+        from fleet.audit import cli as audit_cli
+
+        monkeypatch.setattr(audit_cli, "_azure_context", lambda cloud: arm.azure_context())
+        result = RUN.invoke(
+            cli.app,
+            [
+                "audit",
+                "--subscription",
+                "sub-a",
+                "--json",
+                str(tmp_path / "a.json"),
+                "--html",
+                str(tmp_path / "a.html"),
+            ],
+            env={"COLUMNS": "200"},
+        )
+    assert result.exit_code == 1, result.output
+    data = json.loads((tmp_path / "a.json").read_text())
+    assert data["summary"]["clusters"] == 4 and data["summary"]["failing"] == 1
+    assert "AKS-005" in next(c for c in data["clusters"] if c["name"] == "aks-open")["failed"]
+    assert "aks-open" in (tmp_path / "a.html").read_text()
+
+
+@pytest.fixture
+def deployed() -> Iterator[tuple[ArmEmulator, EmulatorExecutor]]:
+    with ArmEmulator(reconcile_seconds=0.3) as arm:
+        executor = EmulatorExecutor(STACKS_DIR, arm)
+        assert executor.up("prod-japaneast").ok
+        yield arm, executor
+
+
+def test_no_drift_right_after_deploy_then_drift_is_listed(deployed: tuple[ArmEmulator, EmulatorExecutor]) -> None:
+    arm, _ = deployed
+    stack = load_stack(STACKS_DIR, "prod-japaneast")
+    plan = plan_stack(STACKS_DIR, "prod-japaneast", policy=False)
+    assert compare(plan, read_live(arm.azure_context(), SUBSCRIPTION, stack)) == []
+    cluster = next(s for k, s in arm.resources.items() if k.endswith("/managedclusters/aks-prod-jpe"))
+    cluster.body["properties"]["disableLocalAccounts"] = False
+    flux = next(s for k, s in arm.resources.items() if k.endswith("/fluxconfigurations/platform"))
+    flux.body["properties"]["kustomizations"]["apps"]["prune"] = False
+    drifts = [str(d) for d in compare(plan, read_live(arm.azure_context(), SUBSCRIPTION, stack))]
+    assert drifts == [
+        "ManagedCluster aks-prod-jpe: disableLocalAccounts: planned True, live False",
+        "FluxConfiguration platform: kustomizations.apps.prune: planned True, live False",
+    ]
+
+
+def test_gate_passes_once_flux_reconciles_and_names_failures_otherwise(
+    deployed: tuple[ArmEmulator, EmulatorExecutor],
+) -> None:
+    arm, _ = deployed
+    gate = flux_gate(
+        STACKS_DIR,
+        arm.azure_context(),
+        subscription=SUBSCRIPTION,
+        initial_interval=0.05,
+        timeout=5,
+        resolver=lambda url, ref: arm.commit,
+    )
+    assert gate("prod-japaneast").passed
+    arm.set_compliance(
+        "platform",
+        ComplianceScript(
+            [(0.0, "Non-Compliant")],
+            failing=[
+                {"name": "platform-apps", "reason": "HealthCheckFailed", "message": "Deployment/podinfo not ready"}
+            ],
+        ),
+    )
+    quick = flux_gate(
+        STACKS_DIR,
+        arm.azure_context(),
+        subscription=SUBSCRIPTION,
+        initial_interval=0.05,
+        timeout=0.5,
+        resolver=lambda url, ref: arm.commit,
+    )
+    result = quick("prod-japaneast")
+    assert not result.passed and result.compliance == "Non-Compliant"
+    assert [str(s) for s in result.failing if s.compliance != "Compliant"] == [
+        "Kustomization flux-system/platform-apps Non-Compliant: HealthCheckFailed Deployment/podinfo not ready"
+    ]
+
+
+def test_rollout_halts_when_the_canary_never_reconciles(tmp_path: Path) -> None:
+    with ArmEmulator(reconcile_seconds=0.1) as arm:
+        arm.set_compliance(
+            "platform",
+            ComplianceScript(
+                [(0.0, "Non-Compliant")],
+                failing=[
+                    {"name": "platform-apps", "reason": "DependencyNotReady", "message": "infra-configs not ready"}
+                ],
+            ),
+        )
+        executor = EmulatorExecutor(STACKS_DIR, arm)
+        gate = flux_gate(
+            STACKS_DIR,
+            arm.azure_context(),
+            subscription=SUBSCRIPTION,
+            initial_interval=0.05,
+            timeout=0.4,
+            resolver=lambda url, ref: None,
+        )
+        result = rollout(
+            load_fleet(STACKS_DIR), lambda s: run_stack(s, executor, gate, dry_run=False), Journal(tmp_path / "j.jsonl")
+        )
+    assert result.halted_at == "canary" and executor.ups == ["dev"]
+    assert result.not_started == ["staging", "prod-japaneast", "prod-japanwest"]
+    (outcome,) = [o for _, o in result.outcomes]
+    assert outcome.phase == "gate" and "platform-apps Non-Compliant: DependencyNotReady" in outcome.detail
+
+
+def test_rollout_of_the_fleet_through_the_emulator(tmp_path: Path) -> None:
+    with ArmEmulator(reconcile_seconds=0.1) as arm:
+        executor = EmulatorExecutor(STACKS_DIR, arm)
+        gate = flux_gate(
+            STACKS_DIR,
+            arm.azure_context(),
+            subscription=SUBSCRIPTION,
+            initial_interval=0.05,
+            timeout=5,
+            resolver=lambda url, ref: None,
+        )
+        journal = Journal(tmp_path / "j.jsonl")
+        result = rollout(load_fleet(STACKS_DIR), lambda s: run_stack(s, executor, gate, dry_run=False), journal)
+        assert result.ok and sorted(executor.ups) == sorted(load_fleet(STACKS_DIR).stacks)
+        again = rollout(
+            load_fleet(STACKS_DIR), lambda s: run_stack(s, executor, gate, dry_run=False), journal, resume=True
+        )
+        assert again.skipped == load_fleet(STACKS_DIR).stacks and len(executor.ups) == 4, "nothing runs twice"
+        assert arm.puts("managedClusters/aks-prod-jpw?") == 1
+
+
+def _dr_stacks(tmp_path: Path) -> Path:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    for path in STACKS_DIR.glob("Pulumi.*.yaml"):
+        (stacks / path.name).write_text(path.read_text())
+    return stacks
+
+
+def test_dr_recreate_times_every_phase(tmp_path: Path) -> None:
+    from fleet.dr.derive import derive
+
+    stacks = _dr_stacks(tmp_path)
+    timings = {"managedClusters": 0.4, "agentPools": 0.2, "extensions": 0.3, "fluxconfigurations": 0.1}
+    with ArmEmulator(provisioning_seconds=timings, reconcile_seconds=0.3) as arm:
+        executor = EmulatorExecutor(stacks, arm, simulated_seconds={"azure-native:resources:ResourceGroup": 0.1})
+        gate = flux_gate(
+            stacks,
+            arm.azure_context(),
+            subscription=SUBSCRIPTION,
+            initial_interval=0.05,
+            timeout=10,
+            resolver=lambda url, ref: arm.commit,
+        )
+
+        def derive_to_stack() -> str:
+            d = derive(
+                (stacks / "Pulumi.prod-japaneast.yaml").read_text(),
+                source_stack="prod-japaneast",
+                ref="HEAD",
+                region="japanwest",
+                existing_stacks={"prod-japanwest": "aks-prod-jpw"},
+            )
+            (stacks / f"Pulumi.{d.target_stack}.yaml").write_text(d.text())
+            return d.target_stack
+
+        timeline = recreate(derive_to_stack, executor, gate)
+    assert timeline.ok and timeline.stack == "prod-japanwest-dr"
+    order = [p for p, _ in timeline.ordered()]
+    assert order[0] == "spec derivation" and order[-1] == "first full reconciliation"
+    assert {"resource group", "cluster", "extension", "flux configuration"} <= set(order)
+    spans = dict(timeline.ordered())
+    assert spans["cluster"][1] <= spans["extension"][0] + 1e-6, "extension after the whole cluster"
+    assert spans["extension"][1] <= spans["flux configuration"][0] + 1e-6
+    assert spans["first full reconciliation"][1] == pytest.approx(timeline.total, abs=0.01)
+    assert timeline.duration("cluster") >= 0.4
+
+
+def test_export_of_an_emulator_cluster_round_trips(
+    tmp_path: Path, deployed: tuple[ArmEmulator, EmulatorExecutor]
+) -> None:
+    from rich.console import Console
+
+    from fleet.dr.cli import write_export
+
+    arm, _ = deployed
+    cid = (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks-prod-jpe/providers/"
+        "Microsoft.ContainerService/managedClusters/aks-prod-jpe"
+    )
+    live = read_cluster(arm.azure_context(), cid)
+    exported = spec_from_live(copy.deepcopy(live), environment="prod")
+    assert exported.spec["flux"]["platform"]["source"]["git"]["ref"] == {"tag": "v1.4.2"}
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    write_export(live, "exported", "prod", False, stacks, Console(file=None))
+    plan = plan_stack(stacks, "exported", policy=False)
+    live_objects = live_map(live.cluster, live.pools, live.extensions, live.configurations)
+    assert [str(d) for d in compare(plan, live_objects)] == []

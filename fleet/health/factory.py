@@ -44,13 +44,18 @@ def flux_gate(
     subscription: str | None = None,
     timeout: float = 1800.0,
     initial_interval: float = 5.0,
+    max_interval: float = 60.0,
     resolver: Resolver = resolve_commit,
 ) -> Callable[[str], GateResult]:
     def gate(stack: str) -> GateResult:
         loaded = load_stack(stacks_dir, stack)
         reader = azure.kubernetes_configuration(subscription_of(loaded, subscription)).flux_configurations
         return wait_for_compliance(
-            reader, target_for(loaded, resolver), timeout=timeout, initial_interval=initial_interval
+            reader,
+            target_for(loaded, resolver),
+            timeout=timeout,
+            initial_interval=initial_interval,
+            max_interval=max_interval,
         )
 
     return gate

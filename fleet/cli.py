@@ -159,3 +159,23 @@ def policy_config_command(
         output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+@policy_app.command("export-azure")
+def policy_export_azure(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for initiative.json and definitions/.")],
+    environment: Annotated[
+        str, typer.Option("--environment", "-e", help="Default effects: dev, staging, prod.")
+    ] = "prod",
+    management_group: Annotated[
+        str, typer.Option("--management-group", help="Where the definitions are created (their ids).")
+    ] = "{managementGroupId}",
+) -> None:
+    """Write the baseline as an Azure Policy initiative for clusters this repository does not manage."""
+    from .policy.azure_policy import write_initiative
+
+    if environment not in ENVIRONMENTS:
+        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    written = write_initiative(output, environment, management_group=management_group)
+    Console().print(f"wrote {len(written)} files to {output} (initiative.json + {len(written) - 1} definitions)")

@@ -89,6 +89,7 @@ def plan(
     from .plan.render import render_plan
     from .plan.runner import plan_stack
     from .plan.sarif import to_sarif
+    from .policy.analyzer import PolicyPackError
 
     try:
         result = plan_stack(
@@ -101,6 +102,9 @@ def plan(
         )
     except SpecError as error:
         raise _bad_input(error) from None
+    except PolicyPackError as error:
+        sys.stderr.write(f"{error}; run without the pack with --no-policy, or reinstall (README set-up)\n")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     if json_path:
         text = json.dumps(result.to_json(), indent=2) + "\n"
         if json_path == "-":

@@ -24,12 +24,16 @@ def _register_subcommands() -> None:
     from .audit.cli import audit_command
     from .dr.cli import dr_app
     from .drift.cli import drift_command
+    from .preflight.cli import preflight_command
     from .rollout.cli import rollout_command
+    from .scaffold.cli import scaffold_app
 
     app.command("rollout")(rollout_command)
     app.command("audit")(audit_command)
     app.command("drift")(drift_command)
     app.add_typer(dr_app, name="dr")
+    app.command("preflight")(preflight_command)
+    app.add_typer(scaffold_app, name="scaffold")
 
 
 _register_subcommands()
@@ -68,6 +72,9 @@ def plan(
     ] = PlanFormat.tree,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --format sarif writes.")] = None,
     no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
+    no_preflight: Annotated[
+        bool, typer.Option("--no-preflight", help="Skip the GitOps preflight of locally reachable sources.")
+    ] = False,
     policy_config: Annotated[
         Path | None, typer.Option("--policy-config", help="Policy config (default policies/config/<env>.json).")
     ] = None,
@@ -99,6 +106,7 @@ def plan(
             policy_config=policy_config,
             base=base,
             allow_replace=allow_replace,
+            preflight=not no_preflight,
         )
     except SpecError as error:
         raise _bad_input(error) from None

@@ -18,6 +18,7 @@ def plan_stack(
     policy_config: Path | None = None,
     base: str | None = None,
     allow_replace: bool = False,
+    preflight: bool = False,
 ) -> Plan:
     """Raises components.spec.SpecError on bad input (stack file, policy config, base ref), before anything runs.
 
@@ -50,6 +51,12 @@ def plan_stack(
     finally:
         if process is not None:
             stop_pack(process)
+    if preflight:
+        # Where the Git source is reachable locally, the plan also proves it will reconcile.
+        from fleet.preflight import preflight_stack
+
+        report = preflight_stack(stacks_dir, stack)
+        plan.findings.extend(report.findings)
     if base is not None:
         from .at_ref import plan_at_ref
         from .diff import diff_plans, guard

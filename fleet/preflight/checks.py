@@ -1,0 +1,246 @@
+"""What Flux would fail on, found offline: per kustomization, in dependsOn order.
+
+Each check mirrors a reconcile-time failure: a missing path, a kustomize error, an object the API server
+rejects (schema of the cluster's Kubernetes version, required fields of Flux kinds), a reference that does
+not resolve (HelmRelease source, namespace, CRD installed by an earlier kustomization), a plaintext Secret,
+in production an unpinned image or chart, and a `${var}` that postBuild does not define.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from graphlib import CycleError
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+
+from components.spec.flux import FluxConfigurationSpec
+from components.spec.graph import dependency_order
+from fleet.plan.model import PolicyFinding
+
+from .build import Builder
+
+# Namespaces that exist in every AKS cluster with the Flux extension.
+BUILTIN_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease", "flux-system", "gatekeeper-system"}
+# Flux kinds (served by the extension's CRDs) and the fields the API server requires of them.
+FLUX_REQUIRED: dict[str, list[str]] = {
+    "GitRepository": ["spec.url", "spec.interval"],
+    "HelmRepository": ["spec.url", "spec.interval"],
+    "OCIRepository": ["spec.url", "spec.interval"],
+    "Bucket": ["spec.bucketName", "spec.endpoint", "spec.interval"],
+    "HelmRelease": ["spec.interval"],
+    "Kustomization": ["spec.interval", "spec.sourceRef.kind", "spec.sourceRef.name", "spec.prune"],
+    "HelmChart": ["spec.chart", "spec.sourceRef.kind", "spec.sourceRef.name", "spec.interval"],
+}
+FLUX_GROUPS = ("toolkit.fluxcd.io",)
+# CRDs a chart installs, for custom resources applied by a later kustomization.
+CHART_CRDS: dict[str, set[str]] = {
+    "cert-manager": {"cert-manager.io", "acme.cert-manager.io"},
+    "kube-prometheus-stack": {"monitoring.coreos.com"},
+    "external-secrets": {"external-secrets.io"},
+    "sealed-secrets": {"bitnami.com"},
+}
+_VAR = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[=-][^}]*)?\}")
+_PINNED_CHART = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
+_WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
+
+
+@dataclass
+class Seen:
+    """What earlier kustomizations (and the cluster) provide to later ones."""
+
+    namespaces: set[str] = field(default_factory=lambda: set(BUILTIN_NAMESPACES))
+    sources: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, namespace, name)
+    groups: set[str] = field(default_factory=lambda: set(FLUX_GROUPS))  # API groups with CRDs installed
+    config_keys: set[str] = field(default_factory=set)  # keys of ConfigMaps/Secrets built so far
+
+
+def _get(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def _group(api_version: str) -> str:
+    return api_version.split("/")[0] if "/" in api_version else ""
+
+
+def _label(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+    return f"{obj.get('kind')} {where}{meta.get('name')}"
+
+
+@dataclass
+class Context:
+    configuration: FluxConfigurationSpec
+    environment: str
+    kubernetes_version: str
+    builder: Builder
+    findings: list[PolicyFinding] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    def add(self, rule: str, kustomization: str, message: str, *, advisory: bool = False) -> None:
+        self.findings.append(
+            PolicyFinding(
+                rule=rule,
+                policy=rule.lower(),
+                enforcement="advisory" if advisory else "mandatory",
+                severity="medium" if advisory else "high",
+                resource=f"{self.configuration.name}/{kustomization}",
+                urn="",
+                message=message,
+            )
+        )
+
+
+def check_configuration(ctx: Context, root: Path, source: str) -> None:
+    kustomizations = ctx.configuration.kustomizations
+    order = dependency_order({n: k.depends_on for n, k in kustomizations.items()})
+    seen = Seen()
+    for name in order:
+        kustomization = kustomizations[name]
+        relative = kustomization.path.removeprefix("./").strip("/")
+        directory = root / relative if relative else root
+        if not directory.is_dir():
+            ctx.add("PREFLIGHT-001", name, f"path {kustomization.path or '.'!r} does not exist in the source")
+            continue
+        build = ctx.builder.build(directory, (source, relative))
+        if build.error:
+            ctx.add("PREFLIGHT-002", name, f"kustomize build of {kustomization.path!r} fails: {build.error}")
+            continue
+        ctx.checked.append(f"{name}: {kustomization.path or '.'} ({len(build.objects)} objects)")
+        defined = set((kustomization.post_build.substitute if kustomization.post_build else {}).keys())
+        substitute_from = kustomization.post_build.substitute_from if kustomization.post_build else []
+        # Flux applies a build together (namespaces and CRDs first), so what it creates counts for itself.
+        available = copy.deepcopy(seen)
+        _provide(build.objects, available)
+        for obj in build.objects:
+            _check_object(ctx, name, obj, available, defined, bool(substitute_from))
+        _provide(build.objects, seen)
+        _flux_dependency_cycles(ctx, name, build.objects)
+
+
+def _provide(objects: list[dict[str, Any]], seen: Seen) -> None:
+    for obj in objects:
+        kind, meta = obj.get("kind"), obj.get("metadata") or {}
+        if kind == "Namespace":
+            seen.namespaces.add(str(meta.get("name")))
+        elif kind == "CustomResourceDefinition":
+            seen.groups.add(str(_get(obj, "spec.group")))
+        elif kind in ("HelmRepository", "GitRepository", "OCIRepository", "Bucket"):
+            seen.sources.add((str(kind), str(meta.get("namespace") or "flux-system"), str(meta.get("name"))))
+        elif kind == "HelmRelease":
+            seen.groups |= CHART_CRDS.get(str(_get(obj, "spec.chart.spec.chart")), set())
+        elif kind in ("ConfigMap", "Secret"):
+            seen.config_keys |= set((obj.get("data") or {}).keys()) | set((obj.get("stringData") or {}).keys())
+
+
+def _check_object(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, defined: set[str], has_from: bool) -> None:
+    label = _label(obj)
+    kind = str(obj.get("kind", ""))
+    api = str(obj.get("apiVersion", ""))
+    group = _group(api)
+    namespace = (obj.get("metadata") or {}).get("namespace")
+    # Namespaces must exist (created by this or an earlier kustomization, or by the cluster).
+    if namespace and namespace not in seen.namespaces:
+        ctx.add(
+            "PREFLIGHT-005",
+            name,
+            f"{label}: namespace {namespace!r} is not created by this or an earlier kustomization",
+        )
+    # Custom resources need their CRD from an earlier kustomization (or a chart installed there).
+    builtin = group == "" or group.endswith(".k8s.io") or "." not in group
+    if not builtin and group not in seen.groups and not any(group.endswith(g) for g in seen.groups):
+        ctx.add("PREFLIGHT-005", name, f"{label}: no earlier kustomization installs the CRDs of {group!r}")
+    if kind in FLUX_REQUIRED and group.endswith("toolkit.fluxcd.io"):
+        for field_path in FLUX_REQUIRED[kind]:
+            if _get(obj, field_path) is None:
+                ctx.add("PREFLIGHT-004", name, f"{label}: {field_path} is required")
+    elif builtin:
+        _schema(ctx, name, obj, label)
+    if kind == "HelmRelease":
+        _helm_release(ctx, name, obj, seen, label)
+    if kind == "Secret" and api == "v1" and "sops" not in obj:
+        ctx.add(
+            "PREFLIGHT-006", name, f"{label}: a plaintext Secret in Git; encrypt it with SOPS or use a SealedSecret"
+        )
+    if ctx.environment == "prod" and kind in _WORKLOADS:
+        for image in _images(obj):
+            if "@sha256:" not in image and (":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")):
+                ctx.add("PREFLIGHT-007", name, f"{label}: image {image!r} is not pinned to a tag or digest")
+    for var in sorted(set(_VAR.findall(_dump(obj)))):
+        if var not in defined and not (has_from and var in seen.config_keys):
+            ctx.add(
+                "PREFLIGHT-008", name, f"{label}: ${{{var}}} is not defined by postBuild.substitute or substituteFrom"
+            )
+
+
+def _helm_release(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, label: str) -> None:
+    ref = _get(obj, "spec.chart.spec.sourceRef") or {}
+    namespace = ref.get("namespace") or (obj.get("metadata") or {}).get("namespace") or "flux-system"
+    source = (str(ref.get("kind")), str(namespace), str(ref.get("name")))
+    if ref and source not in seen.sources:
+        ctx.add(
+            "PREFLIGHT-005",
+            name,
+            f"{label}: source {source[0]} {source[1]}/{source[2]} is not defined by this or an earlier kustomization",
+        )
+    version = str(_get(obj, "spec.chart.spec.version") or "")
+    if ctx.environment == "prod" and not _PINNED_CHART.match(version):
+        ctx.add("PREFLIGHT-007", name, f"{label}: chart version {version or '(none)'!r} is not pinned")
+    values = _get(obj, "spec.values.image") or {}
+    if ctx.environment == "prod" and isinstance(values, dict) and values.get("repository") and not values.get("tag"):
+        ctx.add("PREFLIGHT-007", name, f"{label}: values.image.tag is not pinned")
+
+
+def _schema(ctx: Context, name: str, obj: dict[str, Any], label: str) -> None:
+    try:
+        # kustomize-controller decrypts SOPS objects and drops their `sops` block before applying them.
+        applied = {k: v for k, v in obj.items() if k != "sops"}
+        kubernetes_validate.validate(applied, ctx.kubernetes_version, strict=True)
+    except kubernetes_validate.ValidationError as err:
+        where = ".".join(str(p) for p in err.path) or "(object)"
+        ctx.add("PREFLIGHT-003", name, f"{label}: {where}: {err.message}")
+    except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.utils.VersionNotSupportedError):
+        return  # kinds without a schema here (custom resources) are checked by their CRD in the cluster
+
+
+def _images(obj: dict[str, Any]) -> Iterator[str]:
+    kind = obj.get("kind")
+    if kind == "Pod":
+        pod = obj.get("spec") or {}
+    elif kind == "CronJob":
+        pod = _get(obj, "spec.jobTemplate.spec.template.spec") or {}
+    else:
+        pod = _get(obj, "spec.template.spec") or {}
+    for group in ("containers", "initContainers"):
+        for container in pod.get(group) or []:
+            if isinstance(container, dict) and container.get("image"):
+                yield str(container["image"])
+
+
+def _flux_dependency_cycles(ctx: Context, name: str, objects: list[dict[str, Any]]) -> None:
+    """Flux Kustomization objects committed to the repository form their own dependsOn graph."""
+    graph = {
+        str((o.get("metadata") or {}).get("name")): [str(d.get("name")) for d in (_get(o, "spec.dependsOn") or [])]
+        for o in objects
+        if o.get("kind") == "Kustomization" and _group(str(o.get("apiVersion", ""))).endswith("toolkit.fluxcd.io")
+    }
+    try:
+        dependency_order(graph)
+    except CycleError as err:
+        ctx.add(
+            "PREFLIGHT-010", name, f"Flux Kustomizations depend on each other in a cycle: {' -> '.join(err.args[1])}"
+        )
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj)

@@ -1,0 +1,69 @@
+"""`fleet preflight --stack X`: every problem Flux would hit, found offline, at the ref the cluster pulls."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from components.spec.problems import SpecError
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def preflight_command(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
+    ref: Annotated[str | None, typer.Option("--ref", help="Check this ref instead of the stack's.")] = None,
+    repo: Annotated[str | None, typer.Option("--repo", help="Local repository path or URL of the source.")] = None,
+    json_path: Annotated[str | None, typer.Option("--json", help="Write findings as JSON to PATH, or -.")] = None,
+    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+) -> None:
+    """Check the stack's Git source the way Flux will apply it. Exit 0 clean, 1 blocked, 2 bad input."""
+    from . import preflight_stack
+
+    try:
+        report = preflight_stack(stacks_dir, stack, repo=repo, ref=ref)
+    except SpecError as error:
+        sys.stderr.writelines(f"{p}\n" for p in error.problems)
+        raise typer.Exit(2) from None
+    if json_path:
+        data = {
+            "stack": stack,
+            "checked": report.checked,
+            "skipped": report.skipped,
+            "findings": [f.to_json() for f in report.findings],
+        }
+        text = json.dumps(data, indent=2) + "\n"
+        if json_path == "-":
+            sys.stdout.write(text)
+        else:
+            Path(json_path).write_text(text, encoding="utf-8")
+    if json_path != "-":
+        render(report, Console())
+    raise typer.Exit(1 if report.blocked else 0)
+
+
+def render(report: object, console: Console) -> None:
+    from . import PreflightReport
+
+    assert isinstance(report, PreflightReport)
+    for line in report.checked:
+        console.print(f"[dim]checked[/] {escape(line)}")
+    for line in report.skipped:
+        console.print(f"[yellow]skipped[/] {escape(line)}")
+    if report.findings:
+        table = Table(title=f"preflight of {report.stack}", title_justify="left")
+        for column in ("rule", "enforcement", "kustomization", "finding"):
+            table.add_column(column, overflow="fold")
+        for f in report.findings:
+            style = "red" if f.enforcement == "mandatory" else "yellow"
+            table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", escape(f.resource), escape(f.message))
+        console.print(table)
+    mandatory = sum(f.enforcement == "mandatory" for f in report.findings)
+    console.print(f"{len(report.findings)} finding(s), {mandatory} mandatory, {report.builds} build(s)")

@@ -1,0 +1,92 @@
+"""Get the content a flux configuration will pull, at the ref it will pull, without touching any checkout.
+
+A `--repo` (local repository or URL) or a `localSources` mapping in stacks/fleet.yaml says where the source
+lives. The tree at the ref is extracted with `git archive`; when a mapped folder's repository does not have the
+ref (the example repo here has no release tags), the working tree is checked instead and the report says so.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from components.spec.flux import RepositoryRef
+
+
+@dataclass
+class SourceTree:
+    root: Path  # the repository content at the ref
+    description: str
+    ref_checked: bool
+    notes: list[str] = field(default_factory=list)
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def ref_name(ref: RepositoryRef, override: str | None = None) -> str | None:
+    if override:
+        return override
+    return ref.commit or ref.tag or ref.branch  # a semver range resolves only in the cluster
+
+
+def _archive(repo: Path, ref: str, subdir: str | None) -> tempfile.TemporaryDirectory[str] | None:
+    command = ["git", "archive", "--format=tar", ref] + ([subdir] if subdir else [])
+    out = subprocess.run(command, cwd=repo, capture_output=True)
+    if out.returncode != 0:
+        return None
+    tmp = tempfile.TemporaryDirectory(prefix="fleet-preflight-")
+    with tarfile.open(fileobj=io.BytesIO(out.stdout)) as tar:
+        tar.extractall(tmp.name, filter="data")
+    return tmp
+
+
+def open_source(
+    url: str,
+    ref: RepositoryRef,
+    *,
+    repo: str | None,
+    override_ref: str | None,
+    local_sources: dict[str, str],
+    repo_root: Path,
+) -> SourceTree | str:
+    """The tree, or the reason it could not be had (the source is then skipped, not failed)."""
+    wanted = ref_name(ref, override_ref)
+    if repo:
+        local = Path(repo)
+        if not local.exists():
+            clone = tempfile.TemporaryDirectory(prefix="fleet-clone-")
+            cloned = subprocess.run(
+                ["git", "clone", "-q", "--filter=blob:none", "--no-checkout", repo, clone.name],
+                capture_output=True,
+                text=True,
+            )
+            if cloned.returncode != 0:
+                clone.cleanup()
+                return f"cannot clone {repo}: {(cloned.stderr.strip().splitlines() or ['git clone failed'])[-1]}"
+            local = Path(clone.name)
+        if not wanted:
+            return f"the ref ({ref.semver}) is a semver range: pass --ref with the tag the cluster resolves"
+        tmp = _archive(local, wanted, None)
+        if tmp is None:
+            return f"ref {wanted!r} does not exist in {repo}"
+        return SourceTree(Path(tmp.name), f"{repo}@{wanted}", True, _tmp=tmp)
+    folder = local_sources.get(url)
+    if folder is None:
+        return f"{url} is not reachable offline (pass --repo, or map it under localSources in fleet.yaml)"
+    if wanted:
+        tmp = _archive(repo_root, wanted, folder)
+        if tmp is not None:
+            return SourceTree(Path(tmp.name) / folder, f"{folder}/ at {wanted}", True, _tmp=tmp)
+    note = (
+        f"ref {wanted!r} does not exist in this repository; checked the working tree of {folder}/ instead"
+        if wanted
+        else f"semver range {ref.semver!r} resolves in the cluster; checked the working tree of {folder}/"
+    )
+    return SourceTree(repo_root / folder, f"{folder}/ (working tree)", False, [note])

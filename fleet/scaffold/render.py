@@ -1,0 +1,60 @@
+"""Render scaffolds. Pure functions of their inputs; writing (and refusing to overwrite) is the CLI's job."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from ruamel.yaml import YAML
+
+from components.spec import CLUSTER_KEY
+
+_ENV = Environment(
+    loader=PackageLoader("fleet.scaffold", "templates"),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,
+)  # YAML, not HTML
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$")
+
+
+def overlay(environment: str, *, chart_version: str = "6.7.1") -> str:
+    if not _NAME.match(environment):
+        raise ValueError(f"{environment!r} is not a valid environment name; accepted: lower-case letters, digits, '-'")
+    pinned = environment.startswith("prod")
+    return _ENV.get_template("overlay.yaml.j2").render(
+        environment=environment, pinned=pinned, chart_version=chart_version, replicas=3 if pinned else 1
+    )
+
+
+def cluster_stack(source_text: str, *, source: str, stack: str, cluster_name: str, environment: str | None) -> str:
+    document: Any = YAML(typ="safe", pure=True).load(source_text)
+    cluster = document["config"][CLUSTER_KEY]
+    old_name = cluster["name"]
+    cluster["name"] = cluster_name
+    cluster.pop("resourceGroup", None)
+    if environment:
+        cluster["environment"] = environment
+    env = cluster["environment"]
+    for configuration in [cluster["flux"]["platform"], *cluster["flux"].get("tenants", [])]:
+        for kustomization in configuration.get("kustomizations", {}).values():
+            if environment and str(kustomization.get("path", "")).startswith("./apps/"):
+                kustomization["path"] = f"./apps/{env}"
+            substitute = (kustomization.get("postBuild") or {}).get("substitute") or {}
+            for key, value in list(substitute.items()):
+                if value == old_name:
+                    substitute[key] = cluster_name
+                elif key == "environment":
+                    substitute[key] = env
+    out = io.StringIO()
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.dump(cluster, out)
+    return _ENV.get_template("stack.yaml.j2").render(
+        description=f"{env} cluster {cluster_name}, derived from the {source} stack.",
+        stack=stack,
+        source=source,
+        cluster=out.getvalue().rstrip("\n"),
+    )

@@ -1,0 +1,240 @@
+"""Preflight against real git repositories in temporary folders: each broken case gives one precise finding."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from fleet import cli
+from fleet.preflight import preflight_stack
+from fleet.preflight.build import Builder
+from tests.conftest import GIT, PROJECT_DIR, SHIPPED_STACKS, STACKS_DIR, stack_document, write_stack
+
+RUN = CliRunner()
+
+
+def make_repo(root: Path, change: Callable[[Path], None] | None = None) -> Path:
+    repo = root / "source"
+    shutil.copytree(PROJECT_DIR / "gitops", repo)
+    if change:
+        change(repo)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "fleet"], cwd=repo, check=True)
+    subprocess.run([*GIT, "tag", "v1.0.0"], cwd=repo, check=True)
+    return repo
+
+
+def make_stack(root: Path, mutate: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    document = stack_document("prod-japaneast")
+    cluster = document["config"]["aksfleet:cluster"]
+    cluster["flux"].pop("tenants")
+    git = cluster["flux"]["platform"]["source"]["git"]
+    git.update(url="https://example.com/contoso/fleet", ref={"tag": "v1.0.0"})
+    git.pop("auth")
+    if mutate:
+        mutate(cluster)
+    write_stack(root / "stacks", "x", document)
+    return root / "stacks"
+
+
+def findings(
+    tmp_path: Path,
+    change: Callable[[Path], None] | None = None,
+    mutate: Callable[[dict[str, Any]], None] | None = None,
+    ref: str | None = None,
+) -> list[tuple[str, str, str]]:
+    repo = make_repo(tmp_path, change)
+    report = preflight_stack(make_stack(tmp_path, mutate), "x", repo=str(repo), ref=ref)
+    return [(f.rule, f.resource, f.message) for f in report.findings if f.enforcement == "mandatory"]
+
+
+def test_the_shipped_layout_passes_at_a_real_tag(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    report = preflight_stack(make_stack(tmp_path), "x", repo=str(repo))
+    assert report.findings == []
+    assert report.checked[0] == f"platform: {repo}@v1.0.0"
+    assert any("apps: ./apps/prod (4 objects)" in line for line in report.checked)
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_shipped_gitops_passes_for_every_shipped_stack(stack: str) -> None:
+    report = preflight_stack(STACKS_DIR, stack)
+    assert [f for f in report.findings if f.enforcement == "mandatory"] == []
+    assert len([line for line in report.checked if line.startswith("  ")]) == 3
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    got = findings(tmp_path, mutate=lambda c: c["flux"]["platform"]["kustomizations"]["apps"].update(path="./apps/qa"))
+    assert got == [("PREFLIGHT-001", "platform/apps", "path './apps/qa' does not exist in the source")]
+
+
+def test_kustomize_error(tmp_path: Path) -> None:
+    def broken(repo: Path) -> None:
+        path = repo / "infrastructure" / "configs" / "kustomization.yaml"
+        path.write_text(path.read_text() + "  - missing.yaml\n")
+
+    ((rule, resource, message),) = findings(tmp_path, broken)
+    assert (rule, resource) == ("PREFLIGHT-002", "platform/infra-configs")
+    assert message.startswith("kustomize build of './infrastructure/configs' fails:") and "missing.yaml" in message
+
+
+def test_plaintext_secret(tmp_path: Path) -> None:
+    def secret(repo: Path) -> None:
+        path = repo / "apps" / "prod" / "podinfo-secret.enc.yaml"
+        path.write_text(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: podinfo-token\n  namespace: podinfo\n"
+            "stringData:\n  token: hunter2\n"
+        )
+
+    assert findings(tmp_path, secret) == [
+        (
+            "PREFLIGHT-006",
+            "platform/apps",
+            "Secret podinfo/podinfo-token: a plaintext Secret in Git; encrypt it with SOPS or use a SealedSecret",
+        )
+    ]
+
+
+def test_helm_release_to_a_missing_source(tmp_path: Path) -> None:
+    def orphan(repo: Path) -> None:
+        path = repo / "apps" / "base" / "podinfo" / "kustomization.yaml"
+        path.write_text(path.read_text().replace("  - repository.yaml\n", ""))
+
+    assert findings(tmp_path, orphan) == [
+        (
+            "PREFLIGHT-005",
+            "platform/apps",
+            "HelmRelease podinfo/podinfo: source "
+            "HelmRepository podinfo/podinfo is not defined by this or an earlier kustomization",
+        )
+    ]
+
+
+def test_unpinned_image_in_production(tmp_path: Path) -> None:
+    def latest(repo: Path) -> None:
+        (repo / "apps" / "prod" / "debug.yaml").write_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: debug\n  namespace: podinfo\nspec:\n"
+            "  selector:\n    matchLabels: {app: debug}\n  template:\n    metadata:\n      labels: {app: debug}\n"
+            "    spec:\n      containers:\n        - name: debug\n          image: busybox:latest\n"
+        )
+        path = repo / "apps" / "prod" / "kustomization.yaml"
+        path.write_text(
+            path.read_text().replace("  - podinfo-secret.enc.yaml\n", "  - podinfo-secret.enc.yaml\n  - debug.yaml\n")
+        )
+
+    assert findings(tmp_path, latest) == [
+        (
+            "PREFLIGHT-007",
+            "platform/apps",
+            "Deployment podinfo/debug: image 'busybox:latest' is not pinned to a tag or digest",
+        )
+    ]
+
+
+def test_undefined_substitution_variable(tmp_path: Path) -> None:
+    def variable(repo: Path) -> None:
+        path = repo / "apps" / "base" / "podinfo" / "release.yaml"
+        path.write_text(path.read_text().replace("(${environment})", "(${environment}, ${team})"))
+
+    assert findings(tmp_path, variable) == [
+        (
+            "PREFLIGHT-008",
+            "platform/apps",
+            "HelmRelease podinfo/podinfo: ${team} is not defined by postBuild.substitute or substituteFrom",
+        )
+    ]
+
+
+def test_flux_kustomization_cycle_in_the_repository(tmp_path: Path) -> None:
+    def cycle(repo: Path) -> None:
+        docs = []
+        for name, dep in (("a", "b"), ("b", "a")):
+            docs.append(
+                f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+                f"  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  path: ./x\n"
+                f"  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  dependsOn:\n    - name: {dep}\n"
+            )
+        (repo / "infrastructure" / "configs" / "tenants.yaml").write_text("---\n".join(docs))
+        path = repo / "infrastructure" / "configs" / "kustomization.yaml"
+        path.write_text(path.read_text() + "  - tenants.yaml\n")
+
+    ((rule, resource, message),) = findings(tmp_path, cycle)
+    assert (rule, resource) == ("PREFLIGHT-010", "platform/infra-configs")
+    assert message.startswith("Flux Kustomizations depend on each other in a cycle:")
+
+
+def test_a_ref_that_does_not_exist(tmp_path: Path) -> None:
+    assert findings(tmp_path, ref="v9.9.9") == [
+        ("PREFLIGHT-009", "platform/(source)", f"ref 'v9.9.9' does not exist in {tmp_path / 'source'}")
+    ]
+
+
+def test_a_path_is_built_once_per_run(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+
+    def twice(cluster: dict[str, Any]) -> None:
+        cluster["flux"]["tenants"] = [
+            {
+                "name": "team",
+                "namespace": "team",
+                "source": {"git": {"url": "https://example.com/contoso/fleet", "ref": {"tag": "v1.0.0"}}},
+                "kustomizations": {"infra-controllers": {"path": "./infrastructure/controllers"}},
+            }
+        ]
+
+    builder = Builder()
+    preflight_stack(make_stack(tmp_path, twice), "x", repo=str(repo), builder=builder)
+    assert builder.builds == 3, "the same path of the same source at the same ref is built once"
+
+
+def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    stacks = make_stack(tmp_path)
+    ok = RUN.invoke(cli.app, ["preflight", "-s", "x", "--repo", str(repo), "--stacks-dir", str(stacks), "--json", "-"])
+    assert ok.exit_code == 0 and '"findings": []' in ok.stdout
+    bad = RUN.invoke(
+        cli.app, ["preflight", "-s", "x", "--repo", str(repo), "--ref", "nope", "--stacks-dir", str(stacks)]
+    )
+    assert bad.exit_code == 1
+    missing = RUN.invoke(cli.app, ["preflight", "-s", "nope", "--stacks-dir", str(stacks)])
+    assert missing.exit_code == 2 and "no such stack file" in missing.stderr
+
+
+def test_scaffolded_environment_and_cluster_pass_preflight(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(PROJECT_DIR / "gitops", repo / "gitops")
+    shutil.copytree(STACKS_DIR, repo / "stacks")
+    result = RUN.invoke(cli.app, ["scaffold", "env", "qa", "--gitops-dir", str(repo / "gitops")])
+    assert result.exit_code == 0
+    again = RUN.invoke(cli.app, ["scaffold", "env", "qa", "--gitops-dir", str(repo / "gitops")])
+    assert again.exit_code == 2 and "refusing to overwrite" in again.stderr
+    result = RUN.invoke(
+        cli.app,
+        [
+            "scaffold",
+            "cluster",
+            "qa-japaneast",
+            "--from",
+            "staging",
+            "-e",
+            "staging",
+            "--stacks-dir",
+            str(repo / "stacks"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = preflight_stack(repo / "stacks", "qa-japaneast")
+    assert [f for f in report.findings if f.enforcement == "mandatory"] == []
+    from components.spec import load_stack
+
+    spec = load_stack(repo / "stacks", "qa-japaneast").spec
+    assert spec.name == "aks-qa-japaneast"
+    apps = spec.flux.platform.kustomizations["apps"]
+    assert apps.post_build is not None and apps.post_build.substitute["cluster_name"] == "aks-qa-japaneast"

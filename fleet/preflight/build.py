@@ -21,6 +21,8 @@ class Build:
 class Builder:
     def __init__(self) -> None:
         self.cache: dict[tuple[str, str], Build] = {}
+        # Schema verdicts per (object, Kubernetes version): configurations sharing a build validate it once.
+        self.schema_verdicts: dict[tuple[str, str], str | None] = {}
         self.builds = 0
         self.kubectl = shutil.which("kubectl")
 

@@ -202,15 +202,25 @@ def _helm_release(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, labe
 
 
 def _schema(ctx: Context, name: str, obj: dict[str, Any], label: str) -> None:
+    key = (json.dumps(obj, sort_keys=True), ctx.kubernetes_version)
+    if key not in ctx.builder.schema_verdicts:
+        ctx.builder.schema_verdicts[key] = _schema_verdict(obj, ctx.kubernetes_version)
+    verdict = ctx.builder.schema_verdicts[key]
+    if verdict:
+        ctx.add("PREFLIGHT-003", name, f"{label}: {verdict}")
+
+
+def _schema_verdict(obj: dict[str, Any], version: str) -> str | None:
     try:
         # kustomize-controller decrypts SOPS objects and drops their `sops` block before applying them.
         applied = {k: v for k, v in obj.items() if k != "sops"}
-        kubernetes_validate.validate(applied, ctx.kubernetes_version, strict=True)
+        kubernetes_validate.validate(applied, version, strict=True)
     except kubernetes_validate.ValidationError as err:
         where = ".".join(str(p) for p in err.path) or "(object)"
-        ctx.add("PREFLIGHT-003", name, f"{label}: {where}: {err.message}")
+        return f"{where}: {err.message}"
     except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.utils.VersionNotSupportedError):
-        return  # kinds without a schema here (custom resources) are checked by their CRD in the cluster
+        return None  # kinds without a schema here (custom resources) are checked by their CRD in the cluster
+    return None
 
 
 def _images(obj: dict[str, Any]) -> Iterator[str]:

@@ -25,6 +25,7 @@ def _register_subcommands() -> None:
     from .dr.cli import dr_app
     from .drift.cli import drift_command
     from .preflight.cli import preflight_command
+    from .render.cli import render_app
     from .rollout.cli import rollout_command
     from .scaffold.cli import scaffold_app
 
@@ -34,6 +35,7 @@ def _register_subcommands() -> None:
     app.add_typer(dr_app, name="dr")
     app.command("preflight")(preflight_command)
     app.add_typer(scaffold_app, name="scaffold")
+    app.add_typer(render_app, name="render")
 
 
 _register_subcommands()

@@ -1,0 +1,241 @@
+// One AKS + Flux GitOps cluster, the same stamp `pulumi up` creates from components/gitops_cluster.py:
+// identity, monitoring, cluster (one inline System pool), user pools (chained), the microsoft.flux extension,
+// then the platform flux configuration and the tenants'. Deploy into an existing resource group:
+//   az deployment group create -g <rg> -f bicep-templates/main.bicep -p <file from `fleet render bicep`>
+targetScope = 'resourceGroup'
+
+@description('Name of the AKS cluster (1-63 characters).')
+@minLength(1)
+@maxLength(63)
+param clusterName string
+
+@description('Azure region of every resource.')
+param location string = resourceGroup().location
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Kubernetes version: major.minor with an upgrade channel, major.minor.patch when pinned.')
+param kubernetesVersion string
+
+@description('Cluster auto-upgrade channel; none when the version is pinned.')
+@allowed(['none', 'patch', 'stable', 'rapid'])
+param upgradeChannel string = 'stable'
+
+@description('Node OS image patching channel.')
+@allowed(['NodeImage', 'SecurityPatch', 'Unmanaged', 'None'])
+param nodeOsUpgradeChannel string = 'NodeImage'
+
+@description('Orchestrator version of every pool when pinned; empty under an upgrade channel.')
+param orchestratorVersion string = ''
+
+@description('Paid tiers carry the control-plane uptime SLA.')
+@allowed(['Free', 'Standard', 'Premium'])
+param skuTier string = 'Standard'
+
+@description('Network: dataplane, policy engine, CIDRs, outbound type, subnet id (empty: managed VNet).')
+param network object = {
+  dataplane: 'cilium'
+  policy: 'cilium'
+  podCidr: '10.244.0.0/16'
+  serviceCidr: '10.0.0.0/16'
+  dnsServiceIp: '10.0.0.10'
+  outboundType: 'loadBalancer'
+  vnetSubnetId: ''
+}
+
+@description('Private API server (the default): the toolkit only talks to ARM.')
+param enablePrivateCluster bool = true
+
+@description('Ranges allowed to reach a public API server.')
+param authorizedIpRanges array = []
+
+@description('Close the ARM command-invoke path to kubectl.')
+param disableRunCommand bool = true
+
+@description('Kubernetes authorization through Azure role assignments.')
+param enableAzureRbac bool = true
+
+@description('No static admin kubeconfig.')
+param disableLocalAccounts bool = true
+
+@description('Entra groups administering the cluster.')
+param adminGroupObjectIds array = []
+
+@description('Security features (workload identity, OIDC issuer, Azure Policy, Defender, Image Cleaner, CSI rotation).')
+param security object = {
+  workloadIdentity: true
+  oidcIssuer: true
+  azurePolicy: true
+  defender: true
+  imageCleaner: true
+  imageCleanerIntervalHours: 168
+  keyVaultSecretsProvider: true
+  secretRotation: true
+  rotationPollInterval: '2m'
+}
+
+@description('Key Vault key id for etcd encryption (KMS); empty to leave KMS off.')
+param kmsKeyId string = ''
+
+@description('Network access of the KMS key vault.')
+@allowed(['Public', 'Private'])
+param kmsKeyVaultNetworkAccess string = 'Public'
+
+@description('Container Insights on.')
+param containerInsights bool = true
+
+@description('Shared Log Analytics workspace id; empty creates one for this cluster.')
+param logAnalyticsWorkspaceId string = ''
+
+@description('Retention of a workspace created here.')
+param retentionDays int = 30
+
+@description('The inline System pool.')
+param systemPool object
+
+@description('User pools, each a separate agent pool, created one after another.')
+param userPools array = []
+
+@description('The microsoft.flux extension: name, release train, pinned version (or empty), settings.')
+param fluxExtension object
+
+@description('Flux configurations: the platform one first (cluster scope), then tenants (namespace scope).')
+param fluxConfigurations array
+
+@description('Git HTTPS token (PAT) of the platform configuration, if it uses https auth.')
+@secure()
+param platformHttpsKey string = ''
+
+@description('SSH private key of the platform configuration, if it uses ssh auth.')
+@secure()
+param platformSshPrivateKey string = ''
+
+@description('Bucket secret key of the platform configuration, if its source is a bucket with keys.')
+@secure()
+param platformBucketSecretKey string = ''
+
+var platformSecrets = union(empty(platformHttpsKey) ? {} : { httpsKey: platformHttpsKey }, empty(platformSshPrivateKey) ? {} : { sshPrivateKey: platformSshPrivateKey }, empty(platformBucketSecretKey) ? {} : { bucketSecretKey: platformBucketSecretKey })
+var subnetParts = split(network.vnetSubnetId, '/')
+
+module identity 'modules/identity.bicep' = {
+  name: '${clusterName}-identity'
+  params: {
+    name: 'id-${clusterName}'
+    location: location
+    tags: tags
+  }
+}
+
+module workspace 'modules/workspace.bicep' = if (empty(logAnalyticsWorkspaceId)) {
+  name: '${clusterName}-logs'
+  params: {
+    name: 'log-${clusterName}'
+    location: location
+    retentionDays: retentionDays
+    tags: tags
+  }
+}
+
+module subnetRole 'modules/subnet-role.bicep' = if (!empty(network.vnetSubnetId)) {
+  name: '${clusterName}-subnet-role'
+  scope: resourceGroup(subnetParts[2], subnetParts[4])
+  params: {
+    vnetName: subnetParts[8]
+    subnetName: subnetParts[10]
+    principalId: identity.outputs.principalId
+    seed: clusterName
+  }
+}
+
+module cluster 'modules/managed-cluster.bicep' = {
+  name: '${clusterName}-aks'
+  dependsOn: [
+    subnetRole
+  ]
+  params: {
+    name: clusterName
+    location: location
+    tags: tags
+    dnsPrefix: take(clusterName, 54)
+    kubernetesVersion: kubernetesVersion
+    upgradeChannel: upgradeChannel
+    nodeOsUpgradeChannel: nodeOsUpgradeChannel
+    orchestratorVersion: orchestratorVersion
+    skuTier: skuTier
+    identityId: identity.outputs.id
+    workspaceId: empty(logAnalyticsWorkspaceId) ? workspace.outputs.id : logAnalyticsWorkspaceId
+    network: network
+    enablePrivateCluster: enablePrivateCluster
+    authorizedIpRanges: authorizedIpRanges
+    disableRunCommand: disableRunCommand
+    enableAzureRbac: enableAzureRbac
+    disableLocalAccounts: disableLocalAccounts
+    adminGroupObjectIds: adminGroupObjectIds
+    security: security
+    kmsKeyId: kmsKeyId
+    kmsKeyVaultNetworkAccess: kmsKeyVaultNetworkAccess
+    containerInsights: containerInsights
+    systemPool: systemPool
+    systemPoolOsDiskType: systemPool.osDiskType
+    systemPoolMaxPods: systemPool.maxPods
+    systemPoolEncryptionAtHost: systemPool.encryptionAtHost
+    enableSecretRotation: security.secretRotation ? 'true' : 'false'
+  }
+}
+
+// AKS runs one pool operation per cluster at a time: pools are created one after another.
+@batchSize(1)
+module pools 'modules/agent-pool.bicep' = [for pool in userPools: {
+  name: '${clusterName}-pool-${pool.name}'
+  params: {
+    clusterName: cluster.outputs.name
+    pool: pool
+    osDiskType: pool.osDiskType
+    maxPods: pool.maxPods
+    encryptionAtHost: pool.encryptionAtHost
+    vnetSubnetId: network.vnetSubnetId
+    orchestratorVersion: orchestratorVersion
+  }
+}]
+
+// After the cluster and every user pool: the Flux controllers schedule on user pools.
+module flux 'modules/flux-extension.bicep' = {
+  name: '${clusterName}-flux'
+  dependsOn: [
+    pools
+  ]
+  params: {
+    clusterName: cluster.outputs.name
+    name: fluxExtension.name
+    releaseTrain: fluxExtension.releaseTrain
+    version: fluxExtension.version
+    settings: fluxExtension.settings
+  }
+}
+
+// One at a time, in order: the platform configuration first, tenants after it.
+@batchSize(1)
+module configurations 'modules/flux-configuration.bicep' = [for (configuration, i) in fluxConfigurations: {
+  name: '${clusterName}-flux-${configuration.name}'
+  dependsOn: [
+    flux
+  ]
+  params: {
+    clusterName: cluster.outputs.name
+    configuration: configuration
+    protectedSettings: i == 0 ? platformSecrets : {}
+  }
+}]
+
+@description('Resource id of the cluster.')
+output clusterId string = cluster.outputs.id
+
+@description('OIDC issuer URL of the cluster (federated credentials are keyed to it).')
+output oidcIssuerUrl string = cluster.outputs.oidcIssuerUrl
+
+@description('Principal id of the control-plane identity.')
+output identityPrincipalId string = identity.outputs.principalId
+
+@description('Resource id of the Flux extension.')
+output fluxExtensionId string = flux.outputs.id

@@ -1,0 +1,1 @@
+"""Renderers of the spec into other deployment formats (Bicep parameter files)."""

@@ -1,0 +1,248 @@
+"""`fleet render bicep`: the parameter file of bicep-templates/main.bicep for a stack, from the same spec.
+
+The values are computed here from the spec directly (not from the Pulumi components' argument builders),
+so the parity test against `fleet plan` compares two independent derivations of one source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from components.spec import ClusterSpec, load_stack
+from components.spec.cluster import AutoVersionPolicy, NodePoolSpec, SystemPoolSpec
+from components.spec.flux import BucketKeyAuth, FluxConfigurationSpec, HttpsAuth, SshAuth
+from components.spec.problems import Problem, SpecError
+
+_ENV = Environment(loader=PackageLoader("fleet.render", "templates"), undefined=StrictUndefined, autoescape=False)
+_SECRET_PARAMETERS = {
+    "httpsKey": "platformHttpsKey",
+    "sshPrivateKey": "platformSshPrivateKey",
+    "bucketSecretKey": "platformBucketSecretKey",
+}
+
+
+def _pool(pool: NodePoolSpec) -> dict[str, Any]:
+    taints = list(pool.taints)
+    if isinstance(pool, SystemPoolSpec) and pool.only_critical_addons:
+        taints = [
+            "CriticalAddonsOnly=true:NoSchedule",
+            *[t for t in taints if t != "CriticalAddonsOnly=true:NoSchedule"],
+        ]
+    return {
+        "name": pool.name,
+        "vmSize": pool.vm_size,
+        "minCount": pool.min_count,
+        "maxCount": pool.max_count,
+        "zones": list(pool.zones),
+        "osSku": pool.os_sku,
+        "osDiskType": pool.os_disk_type,
+        "osDiskSizeGb": pool.os_disk_size_gb,
+        "maxPods": pool.max_pods,
+        "encryptionAtHost": pool.encryption_at_host,
+        "labels": dict(pool.labels),
+        "taints": taints,
+    }
+
+
+def _configuration(config: FluxConfigurationSpec, scope: str) -> dict[str, Any]:
+    src = config.source
+    out: dict[str, Any] = {
+        "name": config.name,
+        "scope": scope,
+        "namespace": config.namespace,
+        "sourceKind": src.kind,
+        "suspend": config.suspend,
+        "waitForReconciliation": config.wait_for_reconciliation,
+        "kustomizations": {
+            name: {
+                "path": k.path,
+                "dependsOn": list(k.depends_on),
+                "prune": k.prune,
+                "force": k.force,
+                "wait": k.wait,
+                "syncIntervalInSeconds": k.sync_interval_seconds,
+                "retryIntervalInSeconds": k.retry_interval_seconds,
+                "timeoutInSeconds": k.timeout_seconds,
+                **(
+                    {
+                        "postBuild": {
+                            "substitute": dict(k.post_build.substitute),
+                            "substituteFrom": [s.model_dump() for s in k.post_build.substitute_from],
+                        }
+                    }
+                    if k.post_build
+                    else {}
+                ),
+            }
+            for name, k in config.kustomizations.items()
+        },
+    }
+    if src.git:
+        git: dict[str, Any] = {
+            "url": src.git.url,
+            "repositoryRef": src.git.ref.model_dump(exclude_none=True),
+            "syncIntervalInSeconds": src.git.sync_interval_seconds,
+            "timeoutInSeconds": src.git.timeout_seconds,
+        }
+        auth = src.git.auth
+        if isinstance(auth, HttpsAuth):
+            git["httpsUser"] = auth.user
+            if auth.ca_cert:
+                git["httpsCACert"] = auth.ca_cert
+        elif isinstance(auth, SshAuth) and auth.known_hosts:
+            git["sshKnownHosts"] = auth.known_hosts
+        elif auth.kind == "localAuthRef":
+            git["localAuthRef"] = auth.secret_name
+        out["gitRepository"] = git
+    elif src.bucket:
+        bucket: dict[str, Any] = {
+            "url": src.bucket.url,
+            "bucketName": src.bucket.bucket_name,
+            "insecure": src.bucket.insecure,
+            "syncIntervalInSeconds": src.bucket.sync_interval_seconds,
+            "timeoutInSeconds": src.bucket.timeout_seconds,
+        }
+        if isinstance(src.bucket.auth, BucketKeyAuth):
+            bucket["accessKey"] = src.bucket.auth.access_key
+        else:
+            bucket["localAuthRef"] = src.bucket.auth.secret_name
+        out["bucket"] = bucket
+    elif src.azure_blob:
+        blob: dict[str, Any] = {
+            "url": src.azure_blob.url,
+            "containerName": src.azure_blob.container_name,
+            "syncIntervalInSeconds": src.azure_blob.sync_interval_seconds,
+            "timeoutInSeconds": src.azure_blob.timeout_seconds,
+        }
+        if src.azure_blob.auth.kind == "managedIdentity":
+            blob["managedIdentity"] = {"clientId": src.azure_blob.auth.client_id}
+        else:
+            blob["localAuthRef"] = src.azure_blob.auth.secret_name
+        out["azureBlob"] = blob
+    return out
+
+
+def _secret_keys(config: FluxConfigurationSpec) -> list[str]:
+    src = config.source
+    if src.git and isinstance(src.git.auth, HttpsAuth):
+        return ["httpsKey"]
+    if src.git and isinstance(src.git.auth, SshAuth):
+        return ["sshPrivateKey"]
+    if src.bucket and isinstance(src.bucket.auth, BucketKeyAuth):
+        return ["bucketSecretKey"]
+    return []
+
+
+def unsupported(spec: ClusterSpec, source: str) -> list[Problem]:
+    """Features the Bicep templates do not carry, named, so such a stack is refused rather than half-deployed."""
+    problems = []
+    for i, tenant in enumerate(spec.flux.tenants):
+        if _secret_keys(tenant):
+            problems.append(
+                Problem(
+                    source,
+                    f"aksfleet:cluster.flux.tenants[{i}].source",
+                    "credentials for a tenant configuration: the Bicep templates carry secrets for "
+                    "the platform configuration only; accepted: auth kind none or localAuthRef",
+                )
+            )
+    if spec.security.kms and spec.security.kms.key_vault_resource_id:
+        problems.append(
+            Problem(
+                source,
+                "aksfleet:cluster.security.kms.keyVaultResourceId",
+                "private KMS key vaults are not carried by the Bicep templates",
+            )
+        )
+    if spec.entra.tenant_id:
+        problems.append(
+            Problem(
+                source,
+                "aksfleet:cluster.entra.tenantId",
+                "a cross-tenant Entra ID is not carried by the Bicep templates",
+            )
+        )
+    return problems
+
+
+def parameters(spec: ClusterSpec) -> dict[str, Any]:
+    policy = spec.kubernetes.version_policy
+    sec = spec.security
+    net = spec.network
+    ext = spec.flux.extension
+    from components.flux_extension import extension_settings  # the documented setting keys
+
+    return {
+        "clusterName": spec.name,
+        "location": spec.location,
+        "tags": spec.all_tags,
+        "kubernetesVersion": policy.version,
+        "upgradeChannel": policy.upgrade_channel if isinstance(policy, AutoVersionPolicy) else "none",
+        "nodeOsUpgradeChannel": spec.kubernetes.node_os_upgrade_channel,
+        "orchestratorVersion": "" if isinstance(policy, AutoVersionPolicy) else policy.version,
+        "skuTier": spec.sku_tier,
+        "network": {
+            "dataplane": net.dataplane,
+            "policy": net.policy,
+            "podCidr": net.pod_cidr,
+            "serviceCidr": net.service_cidr,
+            "dnsServiceIp": net.dns_service_ip,
+            "outboundType": net.outbound_type,
+            "vnetSubnetId": net.vnet_subnet_id or "",
+        },
+        "enablePrivateCluster": spec.api_server.private,
+        "authorizedIpRanges": list(spec.api_server.authorized_ip_ranges),
+        "disableRunCommand": spec.api_server.disable_run_command,
+        "enableAzureRbac": spec.entra.azure_rbac,
+        "disableLocalAccounts": spec.entra.disable_local_accounts,
+        "adminGroupObjectIds": list(spec.entra.admin_group_object_ids),
+        "security": {
+            "workloadIdentity": sec.workload_identity,
+            "oidcIssuer": sec.oidc_issuer,
+            "azurePolicy": sec.azure_policy,
+            "defender": sec.defender.enabled,
+            "imageCleaner": sec.image_cleaner.enabled,
+            "imageCleanerIntervalHours": sec.image_cleaner.interval_hours,
+            "keyVaultSecretsProvider": sec.key_vault_secrets_provider.enabled,
+            "secretRotation": sec.key_vault_secrets_provider.rotation,
+            "rotationPollInterval": sec.key_vault_secrets_provider.rotation_poll_interval,
+        },
+        "kmsKeyId": sec.kms.key_id if sec.kms else "",
+        "kmsKeyVaultNetworkAccess": sec.kms.key_vault_network_access if sec.kms else "Public",
+        "containerInsights": spec.monitoring.container_insights,
+        "logAnalyticsWorkspaceId": spec.monitoring.log_analytics_workspace_id or "",
+        "retentionDays": spec.monitoring.retention_days,
+        "systemPool": _pool(spec.system_pool),
+        "userPools": [_pool(p) for p in spec.user_pools],
+        "fluxExtension": {
+            "name": ext.name,
+            "releaseTrain": ext.release_train,
+            "version": ext.version or "",
+            "settings": extension_settings(ext),
+        },
+        "fluxConfigurations": [
+            _configuration(spec.flux.platform, "cluster"),
+            *[_configuration(t, "namespace") for t in spec.flux.tenants],
+        ],
+    }
+
+
+def render_bicep_params(stacks_dir: Path, stack: str, *, key_vault_id: str | None = None) -> str:
+    """Raises SpecError (exit 2) for a bad stack or a feature the templates do not carry."""
+    loaded = load_stack(stacks_dir, stack)
+    spec = loaded.spec
+    problems = unsupported(spec, str(loaded.path))
+    if problems:
+        raise SpecError(problems)
+    secrets = {}
+    if key_vault_id:
+        secrets = {_SECRET_PARAMETERS[k]: f"{stack}-platform-{k}" for k in _secret_keys(spec.flux.platform)}
+    text = _ENV.get_template("main.parameters.json.j2").render(
+        stack=stack, parameters=parameters(spec), secrets=secrets, key_vault_id=key_vault_id or ""
+    )
+    json.loads(text)  # the template must always produce valid JSON
+    return text

@@ -1,0 +1,37 @@
+"""`fleet render bicep --stack X`: the parameter file for bicep-templates/main.bicep."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from components.spec.problems import SpecError
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+render_app = typer.Typer(no_args_is_help=True, help="Render a stack into other deployment formats.")
+
+
+@render_app.command("bicep")
+def render_bicep(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+    key_vault_id: Annotated[
+        str | None, typer.Option("--key-vault-id", help="Reference secrets from this Key Vault (by name).")
+    ] = None,
+    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+) -> None:
+    """Write the ARM parameters JSON of main.bicep for STACK (secrets never inlined). Exit 2 on bad input."""
+    from .bicep import render_bicep_params
+
+    try:
+        text = render_bicep_params(stacks_dir, stack, key_vault_id=key_vault_id)
+    except SpecError as error:
+        sys.stderr.writelines(f"{p}\n" for p in error.problems)
+        raise typer.Exit(2) from None
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)

@@ -43,8 +43,11 @@ def audit_command(
     except SpecError as error:
         sys.stderr.writelines(f"{p}\n" for p in error.problems)
         raise typer.Exit(2) from None
+    from fleet.azure.errors import azure_errors
+
     azure = _azure_context(cloud)
-    rows = read_fleet(azure.resource_graph(), subscription)  # type: ignore[attr-defined]
+    with azure_errors("fleet audit"):
+        rows = read_fleet(azure.resource_graph(), subscription)  # type: ignore[attr-defined]
     report = audit(group_fleet(rows), configs)
     render_table(report, Console())
     if json_path:

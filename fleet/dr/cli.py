@@ -262,11 +262,13 @@ def export_command(
 ) -> None:
     """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations)."""
     from fleet.azure import AzureContext
+    from fleet.azure.errors import azure_errors
 
     from .export import read_cluster
 
     try:
-        live = read_cluster(AzureContext(cloud=cloud), cluster_id)
+        with azure_errors("fleet dr export"):
+            live = read_cluster(AzureContext(cloud=cloud), cluster_id)
     except ValueError as error:
         sys.stderr.write(f"{error}\n")
         raise typer.Exit(2) from None

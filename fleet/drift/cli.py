@@ -53,7 +53,10 @@ def drift_command(
         sys.stderr.write(f"{error}\n")
         raise typer.Exit(2) from None
     plan = plan_stack(stacks_dir, stack, policy=False)
-    drifts = compare(plan, read_live(_azure_context(cloud), sub, loaded))  # type: ignore[arg-type]
+    from fleet.azure.errors import azure_errors
+
+    with azure_errors("fleet drift"):
+        drifts = compare(plan, read_live(_azure_context(cloud), sub, loaded))  # type: ignore[arg-type]
     if json_path:
         text = json.dumps(
             [{"resource": d.resource, "path": d.path, "planned": d.planned, "live": d.live} for d in drifts]

@@ -26,7 +26,7 @@ COMPARED = {
     "azure-native:kubernetesconfiguration:Extension",
     "azure-native:kubernetesconfiguration:FluxConfiguration",
 }
-_URL_PARAMETERS = {
+URL_PARAMETERS = {
     "resourceName",
     "resourceGroupName",
     "clusterName",
@@ -121,7 +121,7 @@ def compare(plan: Plan, live: dict[str, dict[str, Any]]) -> list[Drift]:
         if current is None:
             drifts.append(Drift(label, "(resource)", "present", "missing"))
             continue
-        planned = {k: v for k, v in resource.inputs.items() if k not in _URL_PARAMETERS}
+        planned = {k: v for k, v in resource.inputs.items() if k not in URL_PARAMETERS}
         ignored = resource.options.ignore_changes
         for path, (want, have) in leaf_diffs(planned, _restrict(planned, current), ""):
             if _has_marker(want) or any(path == i or path.startswith((f"{i}.", f"{i}[")) for i in ignored):

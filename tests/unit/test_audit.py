@@ -9,6 +9,7 @@ from typing import Any
 from fleet.audit.evaluate import audit
 from fleet.audit.normalize import cluster_id_of, group_fleet
 from fleet.audit.report import to_html, to_json
+from fleet.drift.compare import URL_PARAMETERS
 from fleet.policy.config import config_path, load_config
 from policies.baseline import ENVIRONMENTS
 from tests.conftest import STACKS_DIR, plan_for
@@ -16,15 +17,6 @@ from tests.conftest import STACKS_DIR, plan_for
 SUB = "00000000-0000-0000-0000-000000000000"
 CONFIGS = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
 _TOP = {"location", "tags", "sku", "identity"}
-_URL = {
-    "resourceName",
-    "resourceGroupName",
-    "clusterName",
-    "clusterRp",
-    "clusterResourceName",
-    "extensionName",
-    "fluxConfigurationName",
-}
 
 
 def arm_rows(stack: str, cluster: str = "aks-prod-jpe") -> dict[str, list[dict[str, Any]]]:
@@ -43,7 +35,7 @@ def arm_rows(stack: str, cluster: str = "aks-prod-jpe") -> dict[str, list[dict[s
     for r in (r for r in plan.resources if r.custom):
         inputs = copy.deepcopy(r.inputs)
         base = {k: inputs.pop(k) for k in list(inputs) if k in _TOP}
-        properties = {k: v for k, v in inputs.items() if k not in _URL and v != "[secret]"}
+        properties = {k: v for k, v in inputs.items() if k not in URL_PARAMETERS and v != "[secret]"}
         properties.pop("configurationProtectedSettings", None)  # never returned by ARM
         if isinstance(base.get("identity", {}).get("userAssignedIdentities"), list):
             base["identity"]["userAssignedIdentities"] = {i: {} for i in base["identity"]["userAssignedIdentities"]}

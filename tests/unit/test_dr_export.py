@@ -12,21 +12,11 @@ from rich.console import Console
 from components.spec import load_stack
 from fleet.dr.cli import write_export
 from fleet.dr.export import SECRET_PLACEHOLDER, LiveCluster, parse_cluster_id, spec_from_live
-from fleet.drift.compare import compare, live_map
+from fleet.drift.compare import URL_PARAMETERS, compare, live_map
 from fleet.plan.runner import plan_stack
 from tests.conftest import STACKS_DIR, plan_for
 
 _TOP = {"location", "tags", "sku", "identity"}
-_URL = {
-    "resourceName",
-    "resourceGroupName",
-    "clusterName",
-    "clusterRp",
-    "clusterResourceName",
-    "extensionName",
-    "fluxConfigurationName",
-    "agentPoolName",
-}
 
 
 def live_from_stack(stack: str) -> LiveCluster:
@@ -37,7 +27,9 @@ def live_from_stack(stack: str) -> LiveCluster:
     for r in (r for r in plan.resources if r.custom):
         inputs = copy.deepcopy(r.inputs)
         top = {k: inputs.pop(k) for k in list(inputs) if k in _TOP}
-        properties = {k: v for k, v in inputs.items() if k not in _URL and k != "configurationProtectedSettings"}
+        properties = {
+            k: v for k, v in inputs.items() if k not in URL_PARAMETERS and k != "configurationProtectedSettings"
+        }
         if r.type.endswith(":ManagedCluster"):
             cluster = {
                 "id": f"/subscriptions/s/resourceGroups/{r.inputs['resourceGroupName']}/providers/"

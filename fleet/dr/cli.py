@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from components.spec.problems import SpecError
 from fleet.executors.base import Executor
+from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
 
 from .derive import Derivation
@@ -27,11 +27,6 @@ StacksDir = Annotated[Path, typer.Option("--stacks-dir", file_okay=False)]
 def _fail(error: SpecError) -> typer.Exit:
     sys.stderr.writelines(f"{p}\n" for p in error.problems)
     return typer.Exit(2)
-
-
-def _repo_root(path: Path) -> Path:
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, text=True)
-    return Path(top.stdout.strip()) if top.returncode == 0 else path.parent
 
 
 def _existing(stacks_dir: Path) -> dict[str, str]:
@@ -63,7 +58,7 @@ def derive_to_file(
 
     from .derive import derive, stack_text_at
 
-    root = _repo_root(stacks_dir)
+    root = repo_root(stacks_dir)
     rel = (
         str(stacks_dir.resolve().relative_to(root.resolve()))
         if stacks_dir.resolve().is_relative_to(root.resolve())

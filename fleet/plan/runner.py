@@ -58,22 +58,15 @@ def plan_stack(
         report = preflight_stack(stacks_dir, stack)
         plan.findings.extend(report.findings)
     if base is not None:
+        from fleet.gitrepo import repo_root
+
         from .at_ref import plan_at_ref
         from .diff import diff_plans, guard
 
         plan.base = base
-        plan.changes = diff_plans(plan_at_ref(_repo_root(stacks_dir), base, stack), plan)
+        plan.changes = diff_plans(plan_at_ref(repo_root(stacks_dir), base, stack), plan)
         plan.guard_violations = [] if allow_replace else guard(plan.changes)
     return plan
-
-
-def _repo_root(stacks_dir: Path) -> Path:
-    import subprocess
-
-    top = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], cwd=stacks_dir, capture_output=True, text=True, check=False
-    )
-    return Path(top.stdout.strip()) if top.returncode == 0 else stacks_dir.parent
 
 
 def _plan(stacks_dir: Path, loaded: object) -> Plan:

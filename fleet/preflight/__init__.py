@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from ruamel.yaml import YAML
 
 from components.spec import load_stack
 from components.spec.flux import FluxConfigurationSpec
+from fleet.gitrepo import repo_root
 from fleet.plan.model import PolicyFinding
 
 from .build import Builder
@@ -37,11 +37,6 @@ def local_sources(stacks_dir: Path) -> dict[str, str]:
         return {}
     data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
     return {str(k): str(v) for k, v in (data.get("localSources") or {}).items()}
-
-
-def repo_root(stacks_dir: Path) -> Path:
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=stacks_dir, capture_output=True, text=True)
-    return Path(top.stdout.strip()) if top.returncode == 0 else stacks_dir.resolve().parent
 
 
 def preflight_stack(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from components.spec import StackConfig
 from fleet.policy.pack_process import start_pack, stop_pack
 
 from .model import Plan
@@ -69,12 +70,12 @@ def plan_stack(
     return plan
 
 
-def _plan(stacks_dir: Path, loaded: object) -> Plan:
+def _plan(stacks_dir: Path, loaded: StackConfig) -> Plan:
     from components import program
 
     from .engine import run_program
     from .sdk_validation import validate_resources
 
-    plan = run_program(loaded, lambda: program.main(stacks_dir))  # type: ignore[arg-type]
+    plan = run_program(loaded, lambda: program.main(stacks_dir))
     plan.errors.extend(validate_resources(plan.resources))
     return plan

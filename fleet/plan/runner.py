@@ -3,7 +3,9 @@ and judge it with the policy pack over its gRPC protocol."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from components.spec import StackConfig
 from fleet.policy.pack_process import start_pack, stop_pack
@@ -32,8 +34,11 @@ def plan_stack(
     loaded = load_stack(stacks_dir, stack)
     environment = loaded.spec.environment
     config = load_config(policy_config or config_path(environment)) if policy else {}
-    # The pack boots in its own process while this one imports Pulumi and runs the program.
+    # The pack boots in its own process, and preflight (kubectl builds) runs on a thread, while this one
+    # imports Pulumi and runs the program.
     process = start_pack() if policy else None
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preflight")
+    preflight_report = background.submit(_preflight, stacks_dir, stack) if preflight else None
     try:
         plan = _plan(stacks_dir, loaded)
         plan.environment = environment
@@ -49,15 +54,13 @@ def plan_stack(
                 plan.findings.extend(client.analyze(plan.resources))
             finally:
                 channel.close()
+        if preflight_report is not None:
+            # Where the Git source is reachable locally, the plan also proves it will reconcile.
+            plan.findings.extend(preflight_report.result().findings)
     finally:
         if process is not None:
             stop_pack(process)
-    if preflight:
-        # Where the Git source is reachable locally, the plan also proves it will reconcile.
-        from fleet.preflight import preflight_stack
-
-        report = preflight_stack(stacks_dir, stack)
-        plan.findings.extend(report.findings)
+        background.shutdown(wait=False)
     if base is not None:
         from fleet.gitrepo import repo_root
 
@@ -68,6 +71,12 @@ def plan_stack(
         plan.changes = diff_plans(plan_at_ref(repo_root(stacks_dir), base, stack), plan)
         plan.guard_violations = [] if allow_replace else guard(plan.changes)
     return plan
+
+
+def _preflight(stacks_dir: Path, stack: str) -> Any:
+    from fleet.preflight import preflight_stack
+
+    return preflight_stack(stacks_dir, stack)
 
 
 def _plan(stacks_dir: Path, loaded: StackConfig) -> Plan:

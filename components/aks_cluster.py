@@ -99,7 +99,13 @@ def managed_cluster_args(
             "enabled": True,
             "key_id": sec.kms.key_id,
             "key_vault_network_access": sec.kms.key_vault_network_access,
-            **({"key_vault_resource_id": sec.kms.key_vault_resource_id} if sec.kms.key_vault_resource_id else {}),
+            # The API: "When keyVaultNetworkAccess is `Private`, this field is required ... When
+            # keyVaultNetworkAccess is `Public`, leave the field empty" (managedClusters 2025-09-01).
+            **(
+                {"key_vault_resource_id": sec.kms.key_vault_resource_id}
+                if sec.kms.key_vault_network_access == "Private"
+                else {}
+            ),
         }
     api_server: dict[str, Any] = {
         "enable_private_cluster": spec.api_server.private,
@@ -124,6 +130,7 @@ def managed_cluster_args(
         "dns_prefix": spec.dns_prefix,
         "kubernetes_version": policy.version,
         "sku": {"name": "Base", "tier": spec.sku_tier},
+        "support_plan": spec.kubernetes.support_plan,
         "identity": {"type": "UserAssigned", "user_assigned_identities": [identity_id]},
         "enable_rbac": True,
         "disable_local_accounts": spec.entra.disable_local_accounts,

@@ -3,20 +3,19 @@ platform flux configuration and any namespace-scoped tenant configurations, in t
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import authorization, managedidentity, operationalinsights, resources
+from pulumi_azure_native import managedidentity, operationalinsights, resources
 
 from .aks_cluster import AksCluster, AksClusterArgs
+from .container_insights import ContainerInsights, ContainerInsightsArgs
 from .flux_configuration import FluxConfiguration, FluxConfigurationArgs, SecretValues
 from .flux_extension import FluxExtension, FluxExtensionArgs
+from .role_assignment import grant
 from .spec.cluster import ClusterSpec
 from .spec.secrets import SecretRef
-
-NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,18 @@ class GitOpsCluster(pulumi.ComponentResource):
             workspace_id = self.workspace.id
         cluster_deps: list[pulumi.Resource] = []
         if spec.network.vnet_subnet_id:
-            cluster_deps.append(self._subnet_role(name, spec.network.vnet_subnet_id))
+            # With a custom VNet the control-plane identity manages the subnet (load balancers, routes).
+            cluster_deps.append(
+                grant(
+                    f"{name}-subnet-network-contributor",
+                    role="Network Contributor",
+                    scope=spec.network.vnet_subnet_id,
+                    principal_id=self.identity.principal_id,
+                    parent=self,
+                )
+            )
+        if spec.security.kms:
+            cluster_deps += self._kms_access(name, spec)
 
         self.aks = AksCluster(
             f"{name}-aks",
@@ -82,6 +92,20 @@ class GitOpsCluster(pulumi.ComponentResource):
             opts=child,
         )
         cluster_name = self.aks.cluster.name
+        if spec.monitoring.container_insights:
+            self.insights = ContainerInsights(
+                f"{name}-insights",
+                ContainerInsightsArgs(
+                    cluster_name=spec.name,
+                    cluster_id=self.aks.cluster_id,
+                    resource_group_name=rg_name,
+                    workspace_id=workspace_id,
+                    workspace_location=spec.monitoring.workspace_location or spec.location,
+                    tags=spec.all_tags,
+                    depends_on=[self.aks.cluster],
+                ),
+                opts=child,
+            )
         self.flux = FluxExtension(
             f"{name}-flux",
             FluxExtensionArgs(
@@ -136,16 +160,31 @@ class GitOpsCluster(pulumi.ComponentResource):
         }
         self.register_outputs(self.outputs)
 
-    def _subnet_role(self, name: str, subnet_id: str) -> authorization.RoleAssignment:
-        """With a custom VNet, the control-plane identity must manage the subnet (load balancers, routes)."""
-        subscription = subnet_id.split("/")[2]
-        return authorization.RoleAssignment(
-            f"{name}-subnet-network-contributor",
-            # Deterministic, so a re-run or a DR re-creation finds the same assignment instead of a duplicate.
-            role_assignment_name=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{subnet_id}|{name}|network-contributor")),
-            principal_id=self.identity.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{NETWORK_CONTRIBUTOR}",
-            scope=subnet_id,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+    def _kms_access(self, name: str, spec: ClusterSpec) -> list[pulumi.Resource]:
+        """KMS needs the control-plane identity's key access *before* it is enabled, so the cluster waits
+        for these (learn.microsoft.com/azure/aks/use-kms-etcd-encryption, "Limitations" and "Assign
+        permissions"). The stamp supports Azure RBAC vaults only (Key Vault Crypto User on the vault); an
+        access-policy vault needs `az keyvault set-policy --key-permissions decrypt encrypt` by hand."""
+        kms = spec.security.kms
+        assert kms is not None
+        grants: list[pulumi.Resource] = [
+            grant(
+                f"{name}-kms-crypto-user",
+                role="Key Vault Crypto User",
+                scope=kms.key_vault_resource_id,
+                principal_id=self.identity.principal_id,
+                parent=self,
+            )
+        ]
+        if kms.key_vault_network_access == "Private":
+            # A private vault: AKS creates the private link itself and needs Key Vault Contributor for it.
+            grants.append(
+                grant(
+                    f"{name}-kms-vault-contributor",
+                    role="Key Vault Contributor",
+                    scope=kms.key_vault_resource_id,
+                    principal_id=self.identity.principal_id,
+                    parent=self,
+                )
+            )
+        return grants

@@ -24,6 +24,7 @@ def _register_subcommands() -> None:
     from .audit.cli import audit_command
     from .dr.cli import dr_app
     from .drift.cli import drift_command
+    from .facts.cli import facts_command
     from .preflight.cli import preflight_command
     from .render.cli import render_app
     from .rollout.cli import rollout_command
@@ -32,6 +33,7 @@ def _register_subcommands() -> None:
     app.command("rollout")(rollout_command)
     app.command("audit")(audit_command)
     app.command("drift")(drift_command)
+    app.command("facts")(facts_command)
     app.add_typer(dr_app, name="dr")
     app.command("preflight")(preflight_command)
     app.add_typer(scaffold_app, name="scaffold")

@@ -11,8 +11,10 @@ import ipaddress
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from policies.baseline.facts import host_keys
+
 from .cluster import ClusterSpec, NetworkSpec
-from .flux import FluxConfigurationSpec, GitSource, RepositoryRef, Source
+from .flux import FluxConfigurationSpec, GitSource, RepositoryRef, Source, SshAuth
 from .graph import find_cycle
 
 Finding = tuple[str, str]  # (key path relative to the cluster object, message)
@@ -82,8 +84,21 @@ def _check_security(spec: ClusterSpec) -> Iterator[Finding]:
             "security.oidcIssuer",
             "workload identity needs the OIDC issuer; accepted: true (or workloadIdentity: false)",
         )
-    if sec.kms and sec.kms.key_vault_network_access == "Private" and not sec.kms.key_vault_resource_id:
-        yield "security.kms.keyVaultResourceId", "required when keyVaultNetworkAccess is Private"
+    if sec.kms:
+        vault_host = urlsplit(sec.kms.key_id).hostname or ""
+        vault_name = sec.kms.key_vault_resource_id.rsplit("/", 1)[-1]
+        if vault_host.split(".")[0].lower() != vault_name.lower():
+            yield (
+                "security.kms.keyVaultResourceId",
+                f"names vault {vault_name!r} but keyId is a key of {vault_host!r}; accepted: the vault holding the key",
+            )
+    monitoring = spec.monitoring
+    if monitoring.container_insights and monitoring.log_analytics_workspace_id and not monitoring.workspace_location:
+        yield (
+            "monitoring.workspaceLocation",
+            "required with logAnalyticsWorkspaceId: Container Insights' data collection rule is created in the "
+            "workspace's region; accepted: a region name such as japaneast",
+        )
     if spec.entra.disable_local_accounts and not spec.entra.azure_rbac and not spec.entra.admin_group_object_ids:
         yield (
             "entra.adminGroupObjectIds",
@@ -189,6 +204,11 @@ def _check_git(path: str, git: GitSource) -> Iterator[Finding]:
         yield f"{path}.auth.kind", "https auth needs an https:// URL"
     if git.auth.kind == "ssh" and parts.scheme != "ssh":
         yield f"{path}.auth.kind", "ssh auth needs an ssh:// URL"
+    if isinstance(git.auth, SshAuth) and git.auth.known_hosts:
+        text, problem = host_keys.decode_setting(git.auth.known_hosts)
+        for message in [problem] if problem else host_keys.parse(text or "")[1]:
+            accepted = "" if "accepted" in message else "; accepted: base64 of OpenSSH known_hosts lines"
+            yield f"{path}.auth.knownHosts", f"{message}{accepted}"
     yield from _check_ref(f"{path}.ref", git.ref)
 
 

@@ -37,6 +37,9 @@ class PinnedVersionPolicy(SpecModel):
 
 class KubernetesSpec(SpecModel):
     version_policy: Annotated[AutoVersionPolicy | PinnedVersionPolicy, Field(discriminator="policy")]
+    # Long Term Support keeps a minor supported a year past its end of life; AKS requires the Premium tier
+    # for it (learn.microsoft.com/azure/aks/long-term-support). AKS-031 judges the pair.
+    support_plan: Literal["KubernetesOfficial", "AKSLongTermSupport"] = "KubernetesOfficial"
     # Node images are patched weekly whatever the version policy: this is OS patching, not Kubernetes.
     node_os_upgrade_channel: Literal["NodeImage", "SecurityPatch", "Unmanaged", "None"] = "NodeImage"
 
@@ -88,12 +91,23 @@ class KeyVaultSecretsProviderSpec(SpecModel):
     rotation_poll_interval: Annotated[str, StringConstraints(pattern=r"^\d+[smh]$")] = "2m"
 
 
+KeyVaultId = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[^/]+$"
+    ),
+]
+
+
 class KmsSpec(SpecModel):
-    """etcd encryption with a Key Vault key (the key id includes its version)."""
+    """etcd encryption with a Key Vault key (the key id includes its version).
+
+    The vault's resource id is required: the stamp grants the control-plane identity access on it before
+    AKS enables KMS (which AKS requires), and it must use Azure RBAC (see GitOpsCluster._kms_access)."""
 
     key_id: Annotated[str, StringConstraints(pattern=r"^https://[^/]+/keys/[^/]+/[^/]+$")]
+    key_vault_resource_id: KeyVaultId
     key_vault_network_access: Literal["Public", "Private"] = "Public"
-    key_vault_resource_id: ArmId | None = None
 
 
 class SecuritySpec(SpecModel):
@@ -110,6 +124,9 @@ class MonitoringSpec(SpecModel):
     container_insights: bool = True
     # Without a workspace id the stamp creates one per cluster; fleets usually pass a shared one.
     log_analytics_workspace_id: ArmId | None = None
+    # The region of that shared workspace: Container Insights' data collection rule is created there
+    # (Microsoft's onboarding templates place it in the workspace region). Required with a workspace id.
+    workspace_location: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")] | None = None
     retention_days: int = Field(default=30, ge=30, le=730)
 
 

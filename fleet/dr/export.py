@@ -166,6 +166,12 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
     workspace = (oms.get("config") or {}).get("logAnalyticsWorkspaceResourceID")
     if workspace:
         spec["monitoring"]["logAnalyticsWorkspaceId"] = workspace
+        # The cluster does not say where its workspace is; the stamp's own workspaces share its region.
+        spec["monitoring"]["workspaceLocation"] = c["location"]
+        todo.append(
+            f"monitoring.workspaceLocation: set to the cluster's region {c['location']!r}; "
+            "change it if the workspace lives elsewhere (Container Insights' rule is created there)"
+        )
     if system.get("vnetSubnetID"):
         spec["network"]["vnetSubnetId"] = system["vnetSubnetID"]
     if aad.get("tenantID"):
@@ -178,6 +184,9 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
         }
         if kms.get("keyVaultResourceId"):
             spec["security"]["kms"]["keyVaultResourceId"] = kms["keyVaultResourceId"]
+        else:
+            # ARM reports the vault id only for private vaults; the stamp needs it to grant key access.
+            todo.append("security.kms.keyVaultResourceId: add the resource id of the vault holding keyId")
     spec["flux"] = _flux(live, todo)
     return Export(spec, todo)
 

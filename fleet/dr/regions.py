@@ -1,42 +1,42 @@
-"""Regions the DR derivation knows: short codes used in names, and availability-zone support.
+"""Regions the DR derivation knows: the short codes this toolkit uses in names.
 
-Zone support changes over time (Japan West gained zones recently, see jpaztech/blog#552); a region not
-listed here needs an explicit `--zones` so a derived stack never guesses.
+Availability-zone support is an outside fact and lives in policies/baseline/facts/regions.toml; a region
+the table does not know needs an explicit `--zones` so a derived stack never guesses.
 """
 
 from __future__ import annotations
 
-# region -> (short code used in resource names, has availability zones)
-REGIONS: dict[str, tuple[str, bool]] = {
-    "japaneast": ("jpe", True),
-    "japanwest": ("jpw", True),
-    "eastus": ("eus", True),
-    "eastus2": ("eus2", True),
-    "westus2": ("wus2", True),
-    "westus3": ("wus3", True),
-    "centralus": ("cus", True),
-    "northeurope": ("neu", True),
-    "westeurope": ("weu", True),
-    "uksouth": ("uks", True),
-    "germanywestcentral": ("gwc", True),
-    "swedencentral": ("sec", True),
-    "southeastasia": ("sea", True),
-    "eastasia": ("ea", True),
-    "australiaeast": ("aue", True),
-    "koreacentral": ("krc", True),
-    "canadacentral": ("cac", True),
-    "westus": ("wus", False),
-    "northcentralus": ("ncus", False),
-    "ukwest": ("ukw", False),
-    "australiasoutheast": ("ause", False),
+from policies.baseline.facts import regions as region_facts
+
+# region -> short code used in resource names (this toolkit's naming convention, not an Azure fact)
+REGIONS: dict[str, str] = {
+    "japaneast": "jpe",
+    "japanwest": "jpw",
+    "eastus": "eus",
+    "eastus2": "eus2",
+    "westus2": "wus2",
+    "westus3": "wus3",
+    "centralus": "cus",
+    "northeurope": "neu",
+    "westeurope": "weu",
+    "uksouth": "uks",
+    "germanywestcentral": "gwc",
+    "swedencentral": "sec",
+    "southeastasia": "sea",
+    "eastasia": "ea",
+    "australiaeast": "aue",
+    "koreacentral": "krc",
+    "canadacentral": "cac",
+    "westus": "wus",
+    "northcentralus": "ncus",
+    "ukwest": "ukw",
+    "australiasoutheast": "ause",
 }
 
 
 def short_code(region: str) -> str | None:
-    entry = REGIONS.get(region)
-    return entry[0] if entry else None
+    return REGIONS.get(region)
 
 
 def has_zones(region: str) -> bool | None:
-    entry = REGIONS.get(region)
-    return entry[1] if entry else None
+    return region_facts.has_zones(region)

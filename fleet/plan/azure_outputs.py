@@ -26,6 +26,8 @@ _NAME_INPUT = {
     "azure-native:kubernetesconfiguration:Extension": "extensionName",
     "azure-native:kubernetesconfiguration:FluxConfiguration": "fluxConfigurationName",
     "azure-native:authorization:RoleAssignment": "roleAssignmentName",
+    "azure-native:monitor:DataCollectionRule": "dataCollectionRuleName",
+    "azure-native:monitor:DataCollectionRuleAssociation": "associationName",
 }
 
 
@@ -37,6 +39,7 @@ _ARM_PATHS = {
     ),
     "azure-native:operationalinsights:Workspace": ("rg", "providers/Microsoft.OperationalInsights/workspaces"),
     "azure-native:containerservice:ManagedCluster": ("rg", "providers/Microsoft.ContainerService/managedClusters"),
+    "azure-native:monitor:DataCollectionRule": ("rg", "providers/Microsoft.Insights/dataCollectionRules"),
     "azure-native:containerservice:AgentPool": ("cluster", "agentPools"),
     "azure-native:kubernetesconfiguration:Extension": (
         "cluster",
@@ -88,6 +91,9 @@ class AzureOutputs(pulumi_mocks.Mocks):
             return rg
         if typ == "azure-native:authorization:RoleAssignment":
             return f"{inputs.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{name}"
+        if typ == "azure-native:monitor:DataCollectionRuleAssociation":
+            # An extension resource of the cluster it is associated with.
+            return f"{inputs.get('resourceUri', '')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{name}"
         parent, path = _ARM_PATHS.get(typ, ("rg", "unknown"))
         return f"{cluster if parent == 'cluster' else rg}/{path}/{name}"
 

@@ -94,6 +94,10 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "AKS-027": "a configurable minimum needs a parameterised count per pool; kept to CrossGuard and the audit",
     "AKS-029": "omsagent key casing varies (omsagent/omsAgent); aliases are case-specific",
     "AKS-030": "API versions are not visible to Azure Policy",
+    "AKS-031": "support windows change monthly (facts/aks_versions.toml); a definition would freeze today's table",
+    "AKS-032": "support windows change monthly (facts/aks_versions.toml); a definition would freeze today's table",
+    "AKS-034": "compares the OS disk with per-size capacities (facts/vm_sizes.toml), which no alias exposes",
+    "AKS-035": "about the toolkit's own fact tables, not the cluster",
 }
 
 

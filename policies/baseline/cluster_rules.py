@@ -8,8 +8,9 @@ checkov looks at `agentPoolProfiles[0]` only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from .facts import kubernetes, regions, vm_sizes
 from .model import (
     CLUSTER,
     POOL,
@@ -212,7 +213,86 @@ def _container_insights(r: Resource, ctx: Context) -> Iterator[str]:
         yield "Container Insights (omsagent add-on) is not enabled"
 
 
+def _versions(r: Resource) -> list[str]:
+    """The control plane's version and every distinct pool version the cluster declares."""
+    found = [v for v in [get_str(r.props, "kubernetesVersion")] if v]
+    for _prefix, pool in node_pools(r):
+        version = get_str(pool, "orchestratorVersion")
+        if version and version not in found:
+            found.append(version)
+    return found
+
+
+def _version_verdicts(r: Resource, ctx: Context) -> Iterator[kubernetes.VersionVerdict]:
+    tier, plan = get_str(r.props, "sku.tier"), get_str(r.props, "supportPlan")
+    for version in _versions(r):
+        yield kubernetes.judge(version, tier=tier, support_plan=plan, today=ctx.today)
+
+
+def _version_supported(r: Resource, ctx: Context) -> Iterator[str]:
+    for verdict in _version_verdicts(r, ctx):
+        yield from verdict.problems
+
+
+def _version_near_end(r: Resource, ctx: Context) -> Iterator[str]:
+    for verdict in _version_verdicts(r, ctx):
+        yield from verdict.warnings
+
+
+def _zones_offered(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    """Zones asked for in a region the region table says has none. One stack (or one live cluster) holds
+    one cluster, so its separate AgentPools are in the cluster's region."""
+    locations = {get_str(r.props, "location") for r in resources if r.key == CLUSTER} - {None}
+    for location in sorted(str(x) for x in locations):
+        if regions.has_zones(location) is not False:
+            continue
+        for r in resources:
+            if r.key not in POOLS:
+                continue
+            for prefix, pool in node_pools(r):
+                if get_list(pool, "availabilityZones"):
+                    yield (
+                        r.name,
+                        f"{pool_label(r, prefix, pool)}: asks for availability zones, which {location} does not "
+                        f"offer (facts/regions.toml); accepted: no zones, or a region with zones",
+                    )
+
+
+def _ephemeral_fits(r: Resource, ctx: Context) -> Iterator[str]:
+    for prefix, pool in node_pools(r):
+        size, disk = get_str(pool, "vmSize"), get_int(pool, "osDiskSizeGB")
+        capacity = vm_sizes.ephemeral_capacity_gib(size) if size else None
+        if get_str(pool, "osDiskType") == "Ephemeral" and disk and capacity is not None and disk > capacity:
+            yield (
+                f"{pool_label(r, prefix, pool)}: a {disk} GiB ephemeral OS disk does not fit the {capacity} GiB "
+                f"disk of {size} (facts/vm_sizes.toml); accepted: osDiskSizeGb {capacity} or less, or a larger size"
+            )
+
+
+def _facts_cover(r: Resource, ctx: Context) -> Iterator[str]:
+    location = get_str(r.props, "location")
+    if r.key == CLUSTER and location and regions.has_zones(location) is None:
+        yield f"region {location!r} is not in facts/regions.toml: zone support is not judged; add it with its source"
+    for prefix, pool in node_pools(r):
+        size = get_str(pool, "vmSize")
+        if size and vm_sizes.ephemeral_capacity_gib(size) is None:
+            yield (
+                f"{pool_label(r, prefix, pool)}: VM size {size!r} is not in facts/vm_sizes.toml: its ephemeral "
+                "OS disk is not judged; add it with its source"
+            )
+
+
+def _insights_collects(resources: Sequence[Resource], ctx: Context) -> Iterator[tuple[str, str]]:
+    """With managed-identity auth the agent collects only what an associated data collection rule asks
+    for (microsoft/Docker-Provider onboarding-msi templates always create the rule and the association)."""
+    associated = any(r.key == ("monitor", "DataCollectionRuleAssociation") for r in resources)
+    for r in resources:
+        if r.key == CLUSTER and get_bool(addon(r.props, "omsagent"), "enabled") is True and not associated:
+            yield r.name, "Container Insights is on but no data collection rule is associated: it collects nothing"
+
+
 _NON_PROD_ADVISORY = {"dev": "advisory", "staging": "advisory"}
+_ADVISORY = {"dev": "advisory", "staging": "advisory", "prod": "advisory"}
 
 
 def _rule(**kwargs: object) -> Rule:
@@ -551,5 +631,78 @@ RULES: list[Rule] = [
         rationale="Without container logs and metrics an incident cannot be investigated.",
         remediation="monitoring.containerInsights: true.",
         references=("CKV_AZURE_4",),
+    ),
+    _rule(
+        id="AKS-031",
+        title="Kubernetes version supported by AKS",
+        severity="high",
+        check=_version_supported,
+        property_path="kubernetesVersion",
+        applies_to=CLUSTER_ONLY,
+        rationale="AKS refuses to create clusters or pools on a minor past its end of life unless Long Term "
+        "Support is on, and an unsupported cluster gets no fixes.",
+        remediation="kubernetes.versionPolicy.version: a supported minor (see `fleet facts aks_versions`), or "
+        "skuTier: Premium with kubernetes.supportPlan: AKSLongTermSupport.",
+        references=("learn.microsoft.com/azure/aks/supported-kubernetes-versions", "facts/aks_versions.toml"),
+    ),
+    _rule(
+        id="AKS-032",
+        title="Kubernetes version not near end of support",
+        severity="medium",
+        check=_version_near_end,
+        property_path="kubernetesVersion",
+        applies_to=CLUSTER_ONLY,
+        enforcement=_ADVISORY,
+        rationale="An upgrade takes a ring rollout to reach production; starting it 60 days ahead leaves room.",
+        remediation="Plan the upgrade to a newer supported minor (see `fleet facts aks_versions`).",
+        references=("facts/aks_versions.toml",),
+    ),
+    _rule(
+        id="AKS-033",
+        title="Availability zones offered in the region",
+        severity="high",
+        check=_zones_offered,
+        stack_level=True,
+        property_path="agentPoolProfiles[*].availabilityZones",
+        applies_to=POOLS,
+        rationale="Zones can only be used where the region has them.",
+        remediation="Remove zones from the pools, or deploy to a region with availability zones.",
+        references=("learn.microsoft.com/azure/reliability/regions-list", "facts/regions.toml"),
+    ),
+    _rule(
+        id="AKS-034",
+        title="Ephemeral OS disk fits the VM size",
+        severity="high",
+        check=_ephemeral_fits,
+        property_path="agentPoolProfiles[*].osDiskSizeGB",
+        applies_to=POOLS,
+        rationale="An ephemeral OS disk lives on the VM's temp or NVMe disk; a larger one cannot be placed.",
+        remediation="osDiskSizeGb no larger than the size's temp disk (see `fleet facts vm_sizes`), or a larger size.",
+        references=("learn.microsoft.com/azure/aks/concepts-storage", "facts/vm_sizes.toml"),
+    ),
+    _rule(
+        id="AKS-035",
+        title="Outside facts cover the cluster",
+        severity="low",
+        check=_facts_cover,
+        property_path="location, agentPoolProfiles[*].vmSize",
+        applies_to=POOLS,
+        enforcement=_ADVISORY,
+        rationale="A region or VM size missing from the fact tables is not judged by AKS-033 / AKS-034.",
+        remediation="Add the region or size to policies/baseline/facts/ with its source.",
+        references=("fleet facts",),
+    ),
+    _rule(
+        id="AKS-036",
+        title="Container Insights has a data collection rule",
+        severity="medium",
+        check=_insights_collects,
+        stack_level=True,
+        live=False,
+        property_path="addonProfiles.omsagent",
+        applies_to=CLUSTER_ONLY,
+        rationale="With managed-identity auth the monitoring agent collects nothing without an associated rule.",
+        remediation="Keep monitoring.containerInsights on: the stamp creates the rule and its association.",
+        references=("microsoft/Docker-Provider scripts/onboarding/aks/onboarding-msi-terraform/main.tf",),
     ),
 ]

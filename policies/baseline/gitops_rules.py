@@ -12,6 +12,7 @@ from graphlib import CycleError, TopologicalSorter
 from typing import Any
 from urllib.parse import urlsplit
 
+from .facts import flux_extension, host_keys
 from .model import (
     CLUSTER,
     EXTENSION,
@@ -56,6 +57,21 @@ def _extension_version(r: Resource, ctx: Context) -> Iterator[str]:
         yield "a pinned version with autoUpgradeMinorVersion true: the pin does not hold"
 
 
+def _extension_release(r: Resource, ctx: Context) -> Iterator[str]:
+    """A pinned version must be a release the notes name; a live extension must not skip a required step."""
+    if not _flux_extension(r):
+        return
+    version = get_str(r.props, "version")
+    if version:
+        problem = flux_extension.unknown_version_problem(version)
+        if problem:
+            yield problem
+        current = get_str(r.props, "currentVersion")
+        step = flux_extension.upgrade_problem(current, version) if current else None
+        if step:
+            yield step
+
+
 def _image_automation(r: Resource, ctx: Context) -> Iterator[str]:
     if not _flux_extension(r) or ctx.config.get("allowImageAutomation"):
         return
@@ -96,6 +112,19 @@ def _secret_looking_keys(node: Any, path: str) -> Iterator[str]:
 
 
 # --- flux configuration ----------------------------------------------------------------------------------
+
+
+def _known_hosts(r: Resource, ctx: Context) -> Iterator[str]:
+    value = get_str(r.props, "gitRepository.sshKnownHosts")
+    if not value:
+        return
+    text, problem = host_keys.decode_setting(value)
+    if text is None:
+        yield f"gitRepository.sshKnownHosts: {problem}"
+        return
+    entries, problems = host_keys.parse(text)
+    for message in [*problems, *host_keys.mismatches(entries)]:
+        yield f"gitRepository.sshKnownHosts {message}"
 
 
 def _kustomizations(r: Resource) -> Mapping[str, Mapping[str, Any]]:
@@ -316,6 +345,19 @@ RULES: list[Rule] = [
         remediation="flux.extension.version: x.y.z (turns minor auto-upgrade off).",
     ),
     _rule(
+        id="FLUX-005",
+        title="Extension version is a release, reached by a supported path",
+        severity="high",
+        check=_extension_release,
+        property_path="version",
+        applies_to=(EXTENSION,),
+        rationale="Azure installs only versions it released, and 1.23.0+ needs 1.21.0+ installed first "
+        "(microsoft.flux release notes).",
+        remediation="flux.extension.version: a release from `fleet facts flux_extension`; from 1.20.4 or older, "
+        "upgrade to 1.21.0-1.22.2 first.",
+        references=("learn.microsoft.com/azure/azure-arc/kubernetes/flux-gitops-release-notes",),
+    ),
+    _rule(
         id="FLUX-003",
         title="Image automation off unless allowed",
         severity="medium",
@@ -481,5 +523,20 @@ RULES: list[Rule] = [
         stack_level=True,
         rationale="A cluster without the platform configuration is outside GitOps: nothing reconciles it.",
         remediation="Use the GitOpsCluster stamp.",
+    ),
+    _rule(
+        id="GITOPS-014",
+        title="SSH known hosts are valid and match the published host keys",
+        severity="high",
+        check=_known_hosts,
+        property_path="gitRepository.sshKnownHosts",
+        applies_to=(FLUX_CONFIG,),
+        rationale="sshKnownHosts replaces the extension's own list of common Git hosts; a wrong key for "
+        "github.com, gitlab.com or ssh.dev.azure.com stops every fetch.",
+        remediation="Leave knownHosts out for hosts Flux knows; for your own host, supply its real key lines.",
+        references=(
+            "facts/git_host_keys.toml",
+            "learn.microsoft.com/azure/azure-arc/kubernetes/gitops-flux2-parameters",
+        ),
     ),
 ]

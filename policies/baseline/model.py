@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 Severity = Literal["low", "medium", "high", "critical"]
@@ -51,6 +52,8 @@ class Context:
 
     environment: str = "prod"
     config: Mapping[str, Any] = field(default_factory=dict)
+    # Support windows are judged on this day (tests pin it; everything else uses today).
+    today: date = field(default_factory=date.today)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def evaluate_stack(rule: Rule, resources: Sequence[Resource], ctx: Context) -> l
 
 
 def _with_defaults(rule: Rule, ctx: Context) -> Context:
-    return Context(environment=ctx.environment, config={**rule.defaults(), **ctx.config})
+    return Context(environment=ctx.environment, config={**rule.defaults(), **ctx.config}, today=ctx.today)
 
 
 # --- accessors -------------------------------------------------------------------------------------------

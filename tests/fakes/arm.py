@@ -31,6 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from azure.core.credentials import AccessToken
 
+from policies.baseline.facts.kubernetes import newest_supported_patch
+
 _SUB = r"/subscriptions/(?P<sub>[^/]+)"
 _RG = _SUB + r"/resourceGroups/(?P<rg>[^/]+)"
 _CLUSTER = _RG + r"/providers/Microsoft\.ContainerService/managedClusters/(?P<cluster>[^/]+)"
@@ -579,7 +581,8 @@ def secure_cluster_properties() -> dict[str, Any]:
         "nodeTaints": ["CriticalAddonsOnly=true:NoSchedule"],
     }
     return {
-        "kubernetesVersion": "1.33.2",
+        # A version AKS supports today (the fact table), so seeded clusters stay current as the table moves.
+        "kubernetesVersion": newest_supported_patch(dt.date.today()) or "unsupported",
         "dnsPrefix": "aks",
         "enableRBAC": True,
         "disableLocalAccounts": True,

@@ -293,6 +293,15 @@ def test_export_of_an_emulator_cluster_round_trips(
     stacks = tmp_path / "stacks"
     stacks.mkdir()
     write_export(live, "exported", "prod", False, stacks, Console(file=None))
+    # The to-do the export prints for a public KMS vault (ARM does not report its id), done as a user would.
+    from ruamel.yaml import YAML
+
+    from tests.conftest import cluster_of, stack_document, write_stack
+
+    document = YAML(typ="safe", pure=True).load((stacks / "Pulumi.exported.yaml").read_text())
+    vault = cluster_of(stack_document("prod-japaneast"))["security"]["kms"]["keyVaultResourceId"]
+    cluster_of(document)["security"]["kms"]["keyVaultResourceId"] = vault
+    write_stack(stacks, "exported", document)
     plan = plan_stack(stacks, "exported", policy=False)
     live_objects = live_map(live.cluster, live.pools, live.extensions, live.configurations)
     assert [str(d) for d in compare(plan, live_objects)] == []

@@ -46,7 +46,7 @@ def test_shipped_stacks_pass_every_mandatory_rule(client: AnalyzerClient, stack:
 
 def _weaken(c: dict[str, Any]) -> None:
     c["skuTier"] = "Free"
-    c["kubernetes"] = {"versionPolicy": {"policy": "auto", "version": "1.33"}, "nodeOsUpgradeChannel": "Unmanaged"}
+    c["kubernetes"] = {"versionPolicy": {"policy": "auto", "version": "1.36"}, "nodeOsUpgradeChannel": "Unmanaged"}
     c["entra"] = {
         "disableLocalAccounts": False,
         "azureRbac": False,

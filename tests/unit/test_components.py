@@ -83,7 +83,7 @@ def test_exactly_one_inline_system_pool_and_separate_user_pools(stack: str) -> N
 def test_auto_version_policy_ignores_versions_set_by_aks() -> None:
     plan = plan_for(STACKS_DIR, "dev")
     cluster = one(plan, CLUSTER)
-    assert cluster.inputs["kubernetesVersion"] == "1.33"
+    assert cluster.inputs["kubernetesVersion"] == "1.36"
     assert cluster.inputs["autoUpgradeProfile"]["upgradeChannel"] == "rapid"
     assert {"kubernetesVersion", "agentPoolProfiles[0].orchestratorVersion"} <= set(cluster.options.ignore_changes)
     assert "orchestratorVersion" not in cluster.inputs["agentPoolProfiles"][0]
@@ -93,12 +93,12 @@ def test_auto_version_policy_ignores_versions_set_by_aks() -> None:
 def test_pinned_version_policy_owns_every_version() -> None:
     plan = plan_for(STACKS_DIR, "prod-japaneast")
     cluster = one(plan, CLUSTER)
-    assert cluster.inputs["kubernetesVersion"] == "1.33.2"
+    assert cluster.inputs["kubernetesVersion"] == "1.36.5"
     assert cluster.inputs["autoUpgradeProfile"]["upgradeChannel"] == "none"
     assert "kubernetesVersion" not in cluster.options.ignore_changes
-    assert cluster.inputs["agentPoolProfiles"][0]["orchestratorVersion"] == "1.33.2"
+    assert cluster.inputs["agentPoolProfiles"][0]["orchestratorVersion"] == "1.36.5"
     for pool in plan.of_type(POOL):
-        assert pool.inputs["orchestratorVersion"] == "1.33.2"
+        assert pool.inputs["orchestratorVersion"] == "1.36.5"
         assert pool.options.ignore_changes == ["count"]
 
 
@@ -182,11 +182,60 @@ def test_preview_leaves_azure_computed_values_unknown_and_update_fills_them() ->
 
 def test_custom_vnet_grants_the_control_plane_identity_the_subnet() -> None:
     plan = plan_for(STACKS_DIR, "prod-japaneast", preview=False)
-    (role,) = plan.of_type("azure-native:authorization:RoleAssignment")
+    (role,) = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if "subnet" in r.name]
     cluster = one(plan, CLUSTER)
     assert role.inputs["scope"] == cluster.inputs["agentPoolProfiles"][0]["vnetSubnetID"]
     assert role.inputs["roleDefinitionId"].endswith("4d97b98b-1d4f-4787-a291-c67834d212e7")
     assert role.urn in cluster.options.depends_on, "the ManagedCluster itself waits for the subnet role"
+
+
+@pytest.mark.parametrize("stack", ["prod-japaneast", "prod-japanwest"])
+def test_kms_key_access_is_granted_before_the_cluster_turns_kms_on(stack: str) -> None:
+    """AKS requires the identity's key access before KMS is enabled (use-kms-etcd-encryption)."""
+    plan = plan_for(STACKS_DIR, stack, preview=False)
+    cluster = one(plan, CLUSTER)
+    kms = cluster.inputs["securityProfile"]["azureKeyVaultKms"]
+    roles = plan.of_type("azure-native:authorization:RoleAssignment")
+    (role,) = [r for r in roles if "kms" in r.name]
+    (subnet_role,) = [r for r in roles if "subnet" in r.name]
+    assert role.inputs["roleDefinitionId"].endswith("/12338af0-0e69-4776-bea7-57ae8d297424")  # Key Vault Crypto User
+    assert role.inputs["scope"].endswith("/vaults/" + kms["keyId"].split("//")[1].split(".")[0])
+    assert role.inputs["principalType"] == "ServicePrincipal"
+    # The control-plane identity's principal (the same one the subnet grant goes to), known after create.
+    assert role.inputs["principalId"] == subnet_role.inputs["principalId"] != UNKNOWN
+    assert role.urn in cluster.options.depends_on
+
+
+def test_private_key_vault_also_gets_key_vault_contributor(derived_stack: Callable[..., Path]) -> None:
+    stacks = derived_stack("prod-japaneast", lambda c: c["security"]["kms"].update(keyVaultNetworkAccess="Private"))
+    plan = plan_for(stacks, "test")
+    roles = {
+        r.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+        for r in plan.of_type("azure-native:authorization:RoleAssignment")
+    }
+    assert {"12338af0-0e69-4776-bea7-57ae8d297424", "f25e0fa2-a7c8-4377-a976-54943a77a395"} <= roles
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_container_insights_has_its_rule_and_association(stack: str) -> None:
+    """Shapes from microsoft/Docker-Provider's MSI onboarding templates (vendored in tests/conformance)."""
+    plan = plan_for(STACKS_DIR, stack, preview=False)
+    cluster = one(plan, CLUSTER)
+    rule = one(plan, "azure-native:monitor:DataCollectionRule")
+    association = one(plan, "azure-native:monitor:DataCollectionRuleAssociation")
+    workspace = cluster.inputs["addonProfiles"]["omsagent"]["config"]["logAnalyticsWorkspaceResourceID"]
+    assert rule.inputs["kind"] == "Linux" and rule.inputs["dataCollectionRuleName"].startswith("MSCI-")
+    (extension,) = rule.inputs["dataSources"]["extensions"]
+    assert extension["extensionName"] == "ContainerInsights" and extension["name"] == "ContainerInsightsExtension"
+    (destination,) = rule.inputs["destinations"]["logAnalytics"]
+    assert destination == {"name": "ciworkspace", "workspaceResourceId": workspace}
+    assert rule.inputs["dataFlows"] == [{"streams": extension["streams"], "destinations": ["ciworkspace"]}]
+    assert association.inputs["associationName"] == "ContainerInsightsExtension"
+    assert association.inputs["resourceUri"].endswith(f"/managedClusters/{cluster.inputs['resourceName']}")
+    assert association.inputs["dataCollectionRuleId"].endswith(
+        f"/dataCollectionRules/{rule.inputs['dataCollectionRuleName']}"
+    )
+    assert cluster.urn in association.options.depends_on
 
 
 def test_tenant_configuration_is_namespace_scoped_after_the_platform() -> None:

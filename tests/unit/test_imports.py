@@ -26,8 +26,9 @@ SCRIPT = (
 @pytest.mark.parametrize(
     ("stack", "expected"),
     [
-        ("dev", CORE | {"operationalinsights"}),  # creates its own Log Analytics workspace
-        ("prod-japaneast", CORE | {"authorization"}),  # shared workspace; subnet role assignment
+        # Container Insights' data collection rule and association (monitor) in both.
+        ("dev", CORE | {"operationalinsights", "monitor"}),  # creates its own Log Analytics workspace
+        ("prod-japaneast", CORE | {"authorization", "monitor"}),  # shared workspace; subnet and KMS roles
     ],
 )
 def test_only_used_azure_native_submodules_are_loaded(stack: str, expected: set[str]) -> None:

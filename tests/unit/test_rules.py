@@ -110,12 +110,26 @@ FAILING: dict[str, tuple[str, Callable[[dict[str, Any]], None], str]] = {
     ),
     "GITOPS-010": (CONFIG, lambda p: p["gitRepository"].update(httpsKey="hunter2"), "gitRepository.httpsKey"),
     "GITOPS-011": (CONFIG, lambda p: p.update(namespace="default"), "default namespace"),
+    "AKS-031": (CLUSTER, lambda p: p.update(kubernetesVersion="1.27.9"), "reached end of support on AKS"),
+    "AKS-034": (POOL, lambda p: p.update(vmSize="Standard_D2ds_v5", osDiskSizeGB=128), "does not fit the 75 GiB"),
+    "AKS-035": (POOL, lambda p: p.update(vmSize="Standard_E4s_v5"), "is not in facts/vm_sizes.toml"),
+    "FLUX-005": (EXTENSION, lambda p: p.update(version="1.22.0"), "is not in the extension's release notes"),
+    "GITOPS-014": (
+        CONFIG,
+        # The key both prod stacks once pinned for github.com: not one GitHub publishes.
+        lambda p: p["gitRepository"].update(
+            sshKnownHosts="Z2l0aHViLmNvbSBzc2gtZWQyNTUxOSBBQUFBQzNOemFDMWxaREkxTlRFNUFBQUFJT01xcW5rVnpybTBTZGc2VW9PWnE3YldWL1FHOGdzNUplZHVMNVVvS0RBcgo="
+        ),
+        "is not one github.com publishes",
+    ),
 }
-STACK_RULES = {"GITOPS-012", "GITOPS-013"}
+STACK_RULES = {"GITOPS-012", "GITOPS-013", "AKS-033", "AKS-036"}
+# Judged against the calendar on a given day: tests/unit/test_fact_rules.py pins the day.
+DATED_RULES = {"AKS-032"}
 
 
 def test_every_rule_has_a_failing_case() -> None:
-    assert set(FAILING) | STACK_RULES | {"AKS-030"} == set(BY_ID)
+    assert set(FAILING) | STACK_RULES | DATED_RULES | {"AKS-030"} == set(BY_ID)
 
 
 @pytest.mark.parametrize("rule_id", sorted(FAILING))

@@ -45,6 +45,47 @@ def _platform(c: dict[str, Any]) -> dict[str, Any]:
 
 CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
     (
+        "KMS without the vault it needs access to",
+        "prod-japaneast",
+        lambda c: c["security"]["kms"].pop("keyVaultResourceId"),
+        "aksfleet:cluster.security.kms.keyVaultResourceId",
+        "required",
+    ),
+    (
+        "KMS vault that does not hold the key",
+        "prod-japaneast",
+        lambda c: c["security"]["kms"].update(
+            keyVaultResourceId=c["security"]["kms"]["keyVaultResourceId"].replace("kv-prod-jpe-aks", "kv-other")
+        ),
+        "aksfleet:cluster.security.kms.keyVaultResourceId",
+        "names vault 'kv-other' but keyId is a key of 'kv-prod-jpe-aks.vault.azure.net'",
+    ),
+    (
+        "shared workspace without its region",
+        "prod-japaneast",
+        lambda c: c["monitoring"].pop("workspaceLocation"),
+        "aksfleet:cluster.monitoring.workspaceLocation",
+        "required with logAnalyticsWorkspaceId",
+    ),
+    (
+        "knownHosts that is not base64",
+        "prod-japaneast",
+        lambda c: _platform(c)["source"]["git"]["auth"].update(knownHosts="github.com ssh-ed25519 AAAA"),
+        "aksfleet:cluster.flux.platform.source.git.auth.knownHosts",
+        "not base64 of UTF-8 known_hosts text",
+    ),
+    (
+        "knownHosts whose key is not of its type",
+        "prod-japaneast",
+        lambda c: _platform(c)["source"]["git"]["auth"].update(
+            knownHosts=__import__("base64")
+            .b64encode(b"git.example.com ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIOMq\n")
+            .decode()
+        ),
+        "aksfleet:cluster.flux.platform.source.git.auth.knownHosts",
+        "line 1: the key is not a ssh-rsa key",
+    ),
+    (
         "unknown dependsOn target",
         "dev",
         lambda c: _platform(c)["kustomizations"]["apps"].update(dependsOn=["infra-config"]),
@@ -151,7 +192,7 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "pinned needs a patch version",
         "prod-japaneast",
-        lambda c: c["kubernetes"]["versionPolicy"].update(version="1.33"),
+        lambda c: c["kubernetes"]["versionPolicy"].update(version="1.36"),
         "kubernetes.versionPolicy.version",
         "should match pattern",
     ),

@@ -1,6 +1,7 @@
 // One AKS + Flux GitOps cluster, the same stamp `pulumi up` creates from components/gitops_cluster.py:
-// identity, monitoring, cluster (one inline System pool), user pools (chained), the microsoft.flux extension,
-// then the platform flux configuration and the tenants'. Deploy into an existing resource group:
+// identity, monitoring, the identity's role assignments (subnet, KMS key vault), cluster (one inline System
+// pool), Container Insights' data collection rule, user pools (chained), the microsoft.flux extension, then
+// the platform flux configuration and the tenants'. Deploy into an existing resource group:
 //   az deployment group create -g <rg> -f bicep-templates/main.bicep -p <file from `fleet render bicep`>
 targetScope = 'resourceGroup'
 
@@ -82,11 +83,20 @@ param kmsKeyId string = ''
 @allowed(['Public', 'Private'])
 param kmsKeyVaultNetworkAccess string = 'Public'
 
+@description('Resource id of the key vault holding the KMS key (Azure RBAC permission model); required with kmsKeyId.')
+param kmsKeyVaultResourceId string = ''
+
+@description('Built-in role definition ids (GUIDs) by role name, rendered from policies/baseline/facts/builtin_roles.toml.')
+param roleDefinitionIds object
+
 @description('Container Insights on.')
 param containerInsights bool = true
 
 @description('Shared Log Analytics workspace id; empty creates one for this cluster.')
 param logAnalyticsWorkspaceId string = ''
+
+@description('Region of the shared workspace (the data collection rule is created there); empty: location.')
+param workspaceLocation string = ''
 
 @description('Retention of a workspace created here.')
 param retentionDays int = 30
@@ -117,6 +127,14 @@ param platformBucketSecretKey string = ''
 
 var platformSecrets = union(empty(platformHttpsKey) ? {} : { httpsKey: platformHttpsKey }, empty(platformSshPrivateKey) ? {} : { sshPrivateKey: platformSshPrivateKey }, empty(platformBucketSecretKey) ? {} : { bucketSecretKey: platformBucketSecretKey })
 var subnetParts = split(network.vnetSubnetId, '/')
+// KMS off: a placeholder id, so the vault module's scope never indexes past an empty split.
+var kmsVaultParts = split(empty(kmsKeyVaultResourceId) ? '/subscriptions/none/resourceGroups/none/providers/Microsoft.KeyVault/vaults/none' : kmsKeyVaultResourceId, '/')
+var kmsRoles = (kmsKeyVaultNetworkAccess == 'Private') ? [
+  roleDefinitionIds['Key Vault Crypto User']
+  roleDefinitionIds['Key Vault Contributor']
+] : [
+  roleDefinitionIds['Key Vault Crypto User']
+]
 
 module identity 'modules/identity.bicep' = {
   name: '${clusterName}-identity'
@@ -145,6 +163,20 @@ module subnetRole 'modules/subnet-role.bicep' = if (!empty(network.vnetSubnetId)
     subnetName: subnetParts[10]
     principalId: identity.outputs.principalId
     seed: clusterName
+    networkContributor: roleDefinitionIds['Network Contributor']
+  }
+}
+
+// KMS needs the identity's key access before it is turned on: Key Vault Crypto User on the vault, and Key Vault
+// Contributor on a private vault (AKS creates the private link). The cluster waits for it.
+module kmsRole 'modules/key-vault-role.bicep' = if (!empty(kmsKeyId)) {
+  name: '${clusterName}-kms-role'
+  scope: resourceGroup(kmsVaultParts[2], kmsVaultParts[4])
+  params: {
+    vaultName: kmsVaultParts[8]
+    principalId: identity.outputs.principalId
+    roleDefinitionIds: kmsRoles
+    seed: clusterName
   }
 }
 
@@ -152,6 +184,7 @@ module cluster 'modules/managed-cluster.bicep' = {
   name: '${clusterName}-aks'
   dependsOn: [
     subnetRole
+    kmsRole
   ]
   params: {
     name: clusterName
@@ -175,12 +208,24 @@ module cluster 'modules/managed-cluster.bicep' = {
     security: security
     kmsKeyId: kmsKeyId
     kmsKeyVaultNetworkAccess: kmsKeyVaultNetworkAccess
+    kmsKeyVaultResourceId: kmsKeyVaultResourceId
     containerInsights: containerInsights
     systemPool: systemPool
     systemPoolOsDiskType: systemPool.osDiskType
     systemPoolMaxPods: systemPool.maxPods
     systemPoolEncryptionAtHost: systemPool.encryptionAtHost
     enableSecretRotation: security.secretRotation ? 'true' : 'false'
+  }
+}
+
+// After the cluster: the rule the omsagent add-on (managed-identity auth) collects by, and its association.
+module insights 'modules/container-insights.bicep' = if (containerInsights) {
+  name: '${clusterName}-insights'
+  params: {
+    clusterName: cluster.outputs.name
+    workspaceId: empty(logAnalyticsWorkspaceId) ? workspace.outputs.id : logAnalyticsWorkspaceId
+    workspaceLocation: empty(workspaceLocation) ? location : workspaceLocation
+    tags: tags
   }
 }
 

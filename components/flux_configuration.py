@@ -21,7 +21,7 @@ CONFIGURATION_TIMEOUTS = pulumi.CustomTimeouts(create="30m", update="30m", delet
 SecretValues = Mapping[SecretRef, pulumi.Output[str]]
 
 
-def _kustomization(k: Kustomization) -> dict[str, Any]:
+def _kustomization(k: Kustomization, injected: Mapping[str, pulumi.Input[str]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "path": k.path,
         "depends_on": list(k.depends_on),
@@ -34,7 +34,9 @@ def _kustomization(k: Kustomization) -> dict[str, Any]:
     }
     if k.post_build:
         out["post_build"] = {
-            "substitute": dict(k.post_build.substitute),
+            # The stamp's own values (workload identity client ids) join a postBuild the stack declared;
+            # a kustomization without postBuild stays unsubstituted.
+            "substitute": {**k.post_build.substitute, **injected},
             "substitute_from": [
                 {"kind": s.kind, "name": s.name, "optional": s.optional} for s in k.post_build.substitute_from
             ],
@@ -61,8 +63,10 @@ def configuration_args(
     resource_group_name: pulumi.Input[str],
     cluster_name: pulumi.Input[str],
     secrets: SecretValues,
+    injected_substitutions: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> dict[str, Any]:
     src = config.source
+    injected = injected_substitutions or {}
     args: dict[str, Any] = {
         "flux_configuration_name": config.name,
         "cluster_rp": "Microsoft.ContainerService",
@@ -73,7 +77,7 @@ def configuration_args(
         "namespace": config.namespace,
         "source_kind": src.kind,
         "suspend": config.suspend,
-        "kustomizations": {name: _kustomization(k) for name, k in config.kustomizations.items()},
+        "kustomizations": {name: _kustomization(k, injected) for name, k in config.kustomizations.items()},
         "wait_for_reconciliation": config.wait_for_reconciliation,
     }
     if config.reconciliation_wait_duration:
@@ -140,6 +144,8 @@ class FluxConfigurationArgs:
     protect: bool = True
     # The microsoft.flux extension must exist before any configuration (research B5): the stamp passes it.
     depends_on: Sequence[pulumi.Resource] = ()
+    # postBuild variables whose values the stamp computes (see ClusterSpec.injected_substitutions).
+    injected_substitutions: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class FluxConfiguration(pulumi.ComponentResource):
@@ -155,6 +161,7 @@ class FluxConfiguration(pulumi.ComponentResource):
                 resource_group_name=args.resource_group_name,
                 cluster_name=args.cluster_name,
                 secrets=args.secrets,
+                injected_substitutions=args.injected_substitutions,
             ),
             # Replacing a configuration with prune on deletes every workload it applied (research B6).
             opts=pulumi.ResourceOptions(

@@ -14,8 +14,9 @@ from .container_insights import ContainerInsights, ContainerInsightsArgs
 from .flux_configuration import FluxConfiguration, FluxConfigurationArgs, SecretValues
 from .flux_extension import FluxExtension, FluxExtensionArgs
 from .role_assignment import grant
-from .spec.cluster import ClusterSpec
+from .spec.cluster import TENANT_ID_VARIABLE, ClusterSpec
 from .spec.secrets import SecretRef
+from .workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,32 @@ class GitOpsCluster(pulumi.ComponentResource):
             opts=child,
         )
         secrets: SecretValues = args.secrets
+        self.workload_identities = [
+            WorkloadIdentity(
+                f"{name}-wi-{w.name}",
+                WorkloadIdentityArgs(
+                    spec=w,
+                    cluster_name=spec.name,
+                    location=spec.location,
+                    resource_group_name=rg_name,
+                    oidc_issuer_url=self.aks.oidc_issuer_url,
+                    tags=spec.all_tags,
+                ),
+                opts=child,
+            )
+            for w in spec.workload_identities
+        ]
+        injected: dict[str, pulumi.Input[str]] = {
+            w.client_id_variable: identity.client_id
+            for w, identity in zip(spec.workload_identities, self.workload_identities, strict=True)
+        }
+        if self.workload_identities:
+            injected[TENANT_ID_VARIABLE] = self.workload_identities[0].tenant_id
         self.platform = FluxConfiguration(
             f"{name}-{spec.flux.platform.name}",
             FluxConfigurationArgs(
                 spec=spec.flux.platform,
+                injected_substitutions=injected,
                 scope="cluster",
                 resource_group_name=rg_name,
                 cluster_name=cluster_name,

@@ -84,6 +84,9 @@ param kmsKeyId string = ''
 @allowed(['Public', 'Private'])
 param kmsKeyVaultNetworkAccess string = 'Public'
 
+@description('Resource id of the key vault holding the KMS key; sent to AKS only for a Private vault.')
+param kmsKeyVaultResourceId string = ''
+
 @description('Container Insights on.')
 param containerInsights bool = true
 
@@ -166,6 +169,8 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2025-09-01' = {
         enabled: true
         keyId: kmsKeyId
         keyVaultNetworkAccess: kmsKeyVaultNetworkAccess
+        // The API: required for a Private vault; for a Public one "leave the field empty".
+        keyVaultResourceId: (kmsKeyVaultNetworkAccess == 'Private') ? kmsKeyVaultResourceId : null
       }
     }
     apiServerAccessProfile: {

@@ -12,7 +12,8 @@ param principalId string
 @description('Deterministic seed for the role assignment name (cluster name), so re-runs find it.')
 param seed string
 
-var networkContributor = '4d97b98b-1d4f-4787-a291-c67834d212e7'
+@description('Role definition id (GUID) of Network Contributor, from the fact table builtin_roles.')
+param networkContributor string
 
 resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' existing = {
   name: vnetName

@@ -130,6 +130,30 @@ class MonitoringSpec(SpecModel):
     retention_days: int = Field(default=30, ge=30, le=730)
 
 
+IdentityName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,23}$")]
+K8sName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+
+
+class WorkloadIdentitySpec(SpecModel):
+    """A managed identity a Kubernetes service account signs in as (workload identity), for example to read
+    Key Vault secrets through the Secrets Store CSI driver. The stamp creates the identity, federates it
+    with the cluster's OIDC issuer for `system:serviceaccount:<namespace>:<serviceAccount>`, and hands its
+    client id to the platform's kustomizations as `${<name>_client_id}` (with `${azure_tenant_id}`)."""
+
+    name: IdentityName
+    namespace: K8sName
+    service_account: K8sName
+    # Grants Key Vault Secrets User on this (Azure RBAC) vault.
+    key_vault_secrets: KeyVaultId | None = None
+
+    @property
+    def client_id_variable(self) -> str:
+        return f"{self.name.replace('-', '_')}_client_id"
+
+
+TENANT_ID_VARIABLE = "azure_tenant_id"
+
+
 PoolName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{0,11}$")]
 Taint = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$")
@@ -175,7 +199,16 @@ class ClusterSpec(SpecModel):
     monitoring: MonitoringSpec = MonitoringSpec()
     system_pool: SystemPoolSpec = SystemPoolSpec()
     user_pools: list[NodePoolSpec] = []
+    workload_identities: list[WorkloadIdentitySpec] = []
     flux: FluxSpec
+
+    @property
+    def injected_substitutions(self) -> list[str]:
+        """Variables the stamp adds to every platform kustomization that has postBuild (values known only
+        after apply): one client id per workload identity, and the tenant they sign in to."""
+        if not self.workload_identities:
+            return []
+        return [*(w.client_id_variable for w in self.workload_identities), TENANT_ID_VARIABLE]
 
     @property
     def resource_group_name(self) -> str:

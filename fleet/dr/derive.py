@@ -164,6 +164,23 @@ def _regional_references(
                     d.changes.append(
                         f"{configuration.get('name')}.{kname}.postBuild.substitute.{var}: {value} -> {replacement}"
                     )
+                elif regional(str(value)) != str(value):
+                    # A region-coded name (for example a Key Vault): derived, and it must exist there.
+                    substitute[var] = regional(str(value))
+                    d.must_change.append(
+                        f"{configuration.get('name')}.{kname}.postBuild.substitute.{var} derived as "
+                        f"{substitute[var]}: that resource must exist in {region}"
+                    )
+    for identity in cluster.get("workloadIdentities") or []:
+        if (
+            identity.get("keyVaultSecrets")
+            and regional(str(identity["keyVaultSecrets"])) != identity["keyVaultSecrets"]
+        ):
+            identity["keyVaultSecrets"] = regional(str(identity["keyVaultSecrets"]))
+            d.must_change.append(
+                f"workloadIdentities.{identity.get('name')}.keyVaultSecrets derived as {identity['keyVaultSecrets']}: "
+                f"that vault must exist in {region} with the same secrets"
+            )
 
 
 def _must_change(spec: Any, d: Derivation) -> None:

@@ -44,7 +44,16 @@ CHART_CRDS: dict[str, set[str]] = {
     "kube-prometheus-stack": {"monitoring.coreos.com"},
     "external-secrets": {"external-secrets.io"},
     "sealed-secrets": {"bitnami.com"},
+    # "The default Helm install applies both Gateway API CRDs and Envoy Gateway CRDs"
+    # (gateway.envoyproxy.io/docs/install/install-helm)
+    "gateway-helm": {"gateway.networking.k8s.io", "gateway.envoyproxy.io"},
 }
+# .k8s.io groups served by CRDs, not the API server: AKS "installs the Custom Resource Definitions (CRDs) for the
+# Kubernetes Gateway API" only on opt-in (learn.microsoft.com/azure/aks/managed-gateway-api)
+NOT_BUILTIN_GROUPS = {"gateway.networking.k8s.io"}
+# CRDs of the AKS add-on azure-keyvault-secrets-provider, "Azure Key Vault provider for Secrets Store CSI Driver"
+# (learn.microsoft.com/azure/aks/csi-secrets-store-driver)
+KEY_VAULT_SECRETS_PROVIDER_GROUPS = {"secrets-store.csi.x-k8s.io"}
 _VAR = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[=-][^}]*)?\}")
 _PINNED_CHART = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
@@ -84,6 +93,9 @@ class Context:
     environment: str
     kubernetes_version: str
     builder: Builder
+    cluster_groups: set[str] = field(default_factory=set)  # API groups the cluster's add-ons install
+    # Variables the stamp adds to kustomizations that declare postBuild (workload identity client ids).
+    injected: set[str] = field(default_factory=set)
     findings: list[PolicyFinding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
 
@@ -105,6 +117,7 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
     kustomizations = ctx.configuration.kustomizations
     order = dependency_order({n: k.depends_on for n, k in kustomizations.items()})
     seen = Seen()
+    seen.groups |= ctx.cluster_groups
     for name in order:
         kustomization = kustomizations[name]
         relative = kustomization.path.removeprefix("./").strip("/")
@@ -117,18 +130,18 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
             ctx.add("PREFLIGHT-002", name, f"kustomize build of {kustomization.path!r} fails: {build.error}")
             continue
         ctx.checked.append(f"{name}: {kustomization.path or '.'} ({len(build.objects)} objects)")
-        defined = set((kustomization.post_build.substitute if kustomization.post_build else {}).keys())
+        defined = set(kustomization.post_build.substitute) | ctx.injected if kustomization.post_build else set()
         substitute_from = kustomization.post_build.substitute_from if kustomization.post_build else []
         # Flux applies a build together (namespaces and CRDs first), so what it creates counts for itself.
         available = copy.deepcopy(seen)
-        _provide(build.objects, available)
+        _provide(build.objects, available, same_build=True)
         for obj in build.objects:
             _check_object(ctx, name, obj, available, defined, bool(substitute_from))
         _provide(build.objects, seen)
         _flux_dependency_cycles(ctx, name, build.objects)
 
 
-def _provide(objects: list[dict[str, Any]], seen: Seen) -> None:
+def _provide(objects: list[dict[str, Any]], seen: Seen, *, same_build: bool = False) -> None:
     for obj in objects:
         kind, meta = obj.get("kind"), obj.get("metadata") or {}
         if kind == "Namespace":
@@ -137,7 +150,9 @@ def _provide(objects: list[dict[str, Any]], seen: Seen) -> None:
             seen.groups.add(str(_get(obj, "spec.group")))
         elif kind in ("HelmRepository", "GitRepository", "OCIRepository", "Bucket"):
             seen.sources.add((str(kind), str(meta.get("namespace") or "flux-system"), str(meta.get("name"))))
-        elif kind == "HelmRelease":
+        # Only plain CRDs are applied first ("validate, apply and wait for CRDs and Namespaces to register",
+        # fluxcd/kustomize-controller internal/controller/kustomization_controller.go@v1.4.0); chart CRDs come later.
+        elif kind == "HelmRelease" and not same_build:
             seen.groups |= CHART_CRDS.get(str(_get(obj, "spec.chart.spec.chart")), set())
         elif kind in ("ConfigMap", "Secret"):
             seen.config_keys |= set((obj.get("data") or {}).keys()) | set((obj.get("stringData") or {}).keys())
@@ -157,7 +172,7 @@ def _check_object(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, defi
             f"{label}: namespace {namespace!r} is not created by this or an earlier kustomization",
         )
     # Custom resources need their CRD from an earlier kustomization (or a chart installed there).
-    builtin = group == "" or group.endswith(".k8s.io") or "." not in group
+    builtin = (group == "" or group.endswith(".k8s.io") or "." not in group) and group not in NOT_BUILTIN_GROUPS
     if not builtin and group not in seen.groups and not any(group.endswith(g) for g in seen.groups):
         ctx.add("PREFLIGHT-005", name, f"{label}: no earlier kustomization installs the CRDs of {group!r}")
     if kind in FLUX_REQUIRED and group.endswith("toolkit.fluxcd.io"):

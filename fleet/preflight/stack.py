@@ -13,7 +13,7 @@ from fleet.gitrepo import repo_root
 from fleet.plan.model import PolicyFinding
 
 from .build import Builder
-from .checks import Context, check_configuration
+from .checks import KEY_VAULT_SECRETS_PROVIDER_GROUPS, Context, check_configuration
 from .source import SourceTree, open_source, ref_name
 
 
@@ -49,6 +49,7 @@ def preflight_stack(
     mapping = local_sources(stacks_dir)
     root = repo_root(stacks_dir)
     version = spec.kubernetes.version_policy.version
+    addon_groups = set(KEY_VAULT_SECRETS_PROVIDER_GROUPS) if spec.security.key_vault_secrets_provider.enabled else set()
     trees: dict[tuple[str, str | None], SourceTree | str] = {}
     try:
         for configuration in [spec.flux.platform, *spec.flux.tenants]:
@@ -59,6 +60,9 @@ def preflight_stack(
                 builder,
                 report,
                 trees,
+                addon_groups,
+                # The stamp injects its variables into the platform configuration only.
+                spec.injected_substitutions if configuration is spec.flux.platform else [],
                 repo=repo,
                 ref=ref,
                 mapping=mapping,
@@ -79,6 +83,8 @@ def _check(
     builder: Builder,
     report: PreflightReport,
     trees: dict[tuple[str, str | None], SourceTree | str],
+    addon_groups: set[str],
+    injected: list[str],
     *,
     repo: str | None,
     ref: str | None,
@@ -94,7 +100,7 @@ def _check(
     if key not in trees:
         trees[key] = open_source(git.url, git.ref, repo=repo, override_ref=ref, local_sources=mapping, repo_root=root)
     tree = trees[key]
-    ctx = Context(configuration, environment, version, builder)
+    ctx = Context(configuration, environment, version, builder, addon_groups, set(injected))
     if isinstance(tree, str):
         if repo or ref:
             ctx.add("PREFLIGHT-009", "(source)", tree)

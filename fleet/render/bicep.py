@@ -16,6 +16,7 @@ from components.spec import ClusterSpec, load_stack
 from components.spec.cluster import AutoVersionPolicy, NodePoolSpec, SystemPoolSpec
 from components.spec.flux import BucketKeyAuth, FluxConfigurationSpec, HttpsAuth, SshAuth
 from components.spec.problems import Problem, SpecError
+from policies.baseline.facts.roles import role_id
 
 _ENV = Environment(loader=PackageLoader("fleet.render", "templates"), undefined=StrictUndefined, autoescape=False)
 _SECRET_PARAMETERS = {
@@ -23,6 +24,9 @@ _SECRET_PARAMETERS = {
     "sshPrivateKey": "platformSshPrivateKey",
     "bucketSecretKey": "platformBucketSecretKey",
 }
+# The built-in roles main.bicep assigns (`roleDefinitionIds['<name>']`), rendered from the fact table
+# builtin_roles so the templates carry no role GUID of their own.
+TEMPLATE_ROLES = ("Network Contributor", "Key Vault Crypto User", "Key Vault Contributor")
 
 
 def _pool(pool: NodePoolSpec) -> dict[str, Any]:
@@ -150,14 +154,6 @@ def unsupported(spec: ClusterSpec, source: str) -> list[Problem]:
                     "the platform configuration only; accepted: auth kind none or localAuthRef",
                 )
             )
-    if spec.security.kms and spec.security.kms.key_vault_resource_id:
-        problems.append(
-            Problem(
-                source,
-                "aksfleet:cluster.security.kms.keyVaultResourceId",
-                "private KMS key vaults are not carried by the Bicep templates",
-            )
-        )
     if spec.entra.tenant_id:
         problems.append(
             Problem(
@@ -213,8 +209,12 @@ def parameters(spec: ClusterSpec) -> dict[str, Any]:
         },
         "kmsKeyId": sec.kms.key_id if sec.kms else "",
         "kmsKeyVaultNetworkAccess": sec.kms.key_vault_network_access if sec.kms else "Public",
+        "kmsKeyVaultResourceId": sec.kms.key_vault_resource_id if sec.kms else "",
+        "roleDefinitionIds": {name: role_id(name) for name in TEMPLATE_ROLES},
         "containerInsights": spec.monitoring.container_insights,
         "logAnalyticsWorkspaceId": spec.monitoring.log_analytics_workspace_id or "",
+        # Container Insights' data collection rule goes to the workspace's region (a created workspace: here).
+        "workspaceLocation": spec.monitoring.workspace_location or spec.location,
         "retentionDays": spec.monitoring.retention_days,
         "systemPool": _pool(spec.system_pool),
         "userPools": [_pool(p) for p in spec.user_pools],

@@ -60,7 +60,7 @@ def test_the_shipped_layout_passes_at_a_real_tag(tmp_path: Path) -> None:
     report = preflight_stack(make_stack(tmp_path), "x", repo=str(repo))
     assert report.findings == []
     assert report.checked[0] == f"platform: {repo}@v1.0.0"
-    assert any("apps: ./apps/prod (4 objects)" in line for line in report.checked)
+    assert any("apps: ./apps/prod (6 objects)" in line for line in report.checked)
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
@@ -87,10 +87,13 @@ def test_kustomize_error(tmp_path: Path) -> None:
 
 def test_plaintext_secret(tmp_path: Path) -> None:
     def secret(repo: Path) -> None:
-        path = repo / "apps" / "prod" / "podinfo-secret.enc.yaml"
-        path.write_text(
+        (repo / "apps" / "prod" / "podinfo-secret.yaml").write_text(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: podinfo-token\n  namespace: podinfo\n"
             "stringData:\n  token: hunter2\n"
+        )
+        path = repo / "apps" / "prod" / "kustomization.yaml"
+        path.write_text(
+            path.read_text().replace("  - ../base/podinfo\n", "  - ../base/podinfo\n  - podinfo-secret.yaml\n")
         )
 
     assert findings(tmp_path, secret) == [
@@ -111,8 +114,8 @@ def test_helm_release_to_a_missing_source(tmp_path: Path) -> None:
         (
             "PREFLIGHT-005",
             "platform/apps",
-            "HelmRelease podinfo/podinfo: source "
-            "HelmRepository podinfo/podinfo is not defined by this or an earlier kustomization",
+            "HelmRelease flux-system/podinfo: source "
+            "HelmRepository flux-system/podinfo is not defined by this or an earlier kustomization",
         )
     ]
 
@@ -125,9 +128,7 @@ def test_unpinned_image_in_production(tmp_path: Path) -> None:
             "    spec:\n      containers:\n        - name: debug\n          image: busybox:latest\n"
         )
         path = repo / "apps" / "prod" / "kustomization.yaml"
-        path.write_text(
-            path.read_text().replace("  - podinfo-secret.enc.yaml\n", "  - podinfo-secret.enc.yaml\n  - debug.yaml\n")
-        )
+        path.write_text(path.read_text().replace("  - ../base/podinfo\n", "  - ../base/podinfo\n  - debug.yaml\n"))
 
     assert findings(tmp_path, latest) == [
         (
@@ -147,7 +148,7 @@ def test_undefined_substitution_variable(tmp_path: Path) -> None:
         (
             "PREFLIGHT-008",
             "platform/apps",
-            "HelmRelease podinfo/podinfo: ${team} is not defined by postBuild.substitute or substituteFrom",
+            "HelmRelease flux-system/podinfo: ${team} is not defined by postBuild.substitute or substituteFrom",
         )
     ]
 
@@ -168,6 +169,42 @@ def test_flux_kustomization_cycle_in_the_repository(tmp_path: Path) -> None:
     ((rule, resource, message),) = findings(tmp_path, cycle)
     assert (rule, resource) == ("PREFLIGHT-010", "platform/infra-configs")
     assert message.startswith("Flux Kustomizations depend on each other in a cycle:")
+
+
+def test_chart_crds_exist_only_for_later_kustomizations(tmp_path: Path) -> None:
+    def gateway_with_its_chart(repo: Path) -> None:
+        configs, controllers = repo / "infrastructure" / "configs", repo / "infrastructure" / "controllers"
+        (configs / "gateway.yaml").rename(controllers / "gateway.yaml")
+        edits = (
+            (configs, "  - gateway.yaml\n", ""),
+            (controllers, "  - namespaces.yaml\n", "  - namespaces.yaml\n  - gateway.yaml\n"),
+        )
+        for folder, old, new in edits:
+            path = folder / "kustomization.yaml"
+            path.write_text(path.read_text().replace(old, new))
+
+    assert findings(tmp_path, gateway_with_its_chart) == [
+        (
+            "PREFLIGHT-005",
+            "platform/infra-controllers",
+            f"{kind}: no earlier kustomization installs the CRDs of 'gateway.networking.k8s.io'",
+        )
+        for kind in ("Gateway envoy-gateway-system/envoy", "GatewayClass envoy")
+    ]
+
+
+def test_secret_provider_class_needs_the_key_vault_add_on(tmp_path: Path) -> None:
+    def off(cluster: dict[str, Any]) -> None:
+        cluster.setdefault("security", {})["keyVaultSecretsProvider"] = {"enabled": False}
+
+    assert findings(tmp_path, mutate=off) == [
+        (
+            "PREFLIGHT-005",
+            "platform/apps",
+            "SecretProviderClass podinfo/podinfo-kv: no earlier kustomization installs the CRDs of "
+            "'secrets-store.csi.x-k8s.io'",
+        )
+    ]
 
 
 def test_a_ref_that_does_not_exist(tmp_path: Path) -> None:

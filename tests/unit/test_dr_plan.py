@@ -29,7 +29,18 @@ def test_derivation_swaps_region_and_keeps_the_gitops_configuration() -> None:
     assert cluster["flux"]["platform"]["kustomizations"].keys() == source["flux"]["platform"]["kustomizations"].keys()
     assert cluster["flux"]["tenants"] == source["flux"]["tenants"]
     substitute = cluster["flux"]["platform"]["kustomizations"]["apps"]["postBuild"]["substitute"]
-    assert substitute == {"cluster_name": "aks-prod-jpw-dr", "environment": "prod", "region": "japanwest"}
+    assert substitute == {
+        "cluster_name": "aks-prod-jpw-dr",
+        "environment": "prod",
+        "region": "japanwest",
+        "key_vault_name": "kv-prod-jpw-apps",
+    }
+    assert any(
+        item.startswith("platform.apps.postBuild.substitute.key_vault_name derived as") for item in d.must_change
+    )
+    assert cluster["workloadIdentities"][0]["keyVaultSecrets"].endswith(
+        "/rg-sec-prod-jpw/providers/Microsoft.KeyVault/vaults/kv-prod-jpw-apps"
+    )
     assert cluster["network"]["vnetSubnetId"].endswith(
         "/rg-net-prod-jpw/providers/Microsoft.Network/virtualNetworks/vnet-prod-jpw/subnets/snet-aks"
     )

@@ -69,11 +69,11 @@ def synthetic(root: Path, apps: int) -> Path:
         (folder / "kustomization.yaml").write_text("resources:\n  - app.yaml\n")
         names.append(f"  - ../base/app-{i:03d}")
     prod = repo / "apps" / "prod" / "kustomization.yaml"
-    prod.write_text(
-        prod.read_text().replace(
-            "  - podinfo-secret.enc.yaml\n", "  - podinfo-secret.enc.yaml\n" + "\n".join(names) + "\n"
-        )
-    )
+    anchor = "  - ../base/podinfo\n"
+    text = prod.read_text()
+    if anchor not in text:
+        raise SystemExit(f"benchmark: {prod} no longer lists {anchor.strip()!r}; update the benchmark")
+    prod.write_text(text.replace(anchor, anchor + "\n".join(names) + "\n"))
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
     subprocess.run([*GIT, "commit", "-qm", "synthetic"], cwd=repo, check=True)

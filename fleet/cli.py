@@ -12,10 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from components.spec.problems import SpecError
 from policies.baseline import CATALOGUE, ENVIRONMENTS
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Operate a fleet of AKS + Flux stacks.")
+from .errors import EXIT_BLOCKED, EXIT_CLEAN, BadInput, BoundaryGroup, bad_option
+
+app = typer.Typer(
+    cls=BoundaryGroup, no_args_is_help=True, add_completion=False, help="Operate a fleet of AKS + Flux stacks."
+)
 policy_app = typer.Typer(no_args_is_help=True, help="The baseline rule catalogue and its exports.")
 app.add_typer(policy_app, name="policy")
 
@@ -41,7 +44,6 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
-EXIT_CLEAN, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 StacksDir = Annotated[
@@ -54,10 +56,9 @@ class PlanFormat(StrEnum):
     sarif = "sarif"
 
 
-def _bad_input(error: SpecError) -> typer.Exit:
-    # Plain writes: one problem is one line, never wrapped to the terminal width (CI logs, grep).
-    sys.stderr.writelines(f"{problem}\n" for problem in error.problems)
-    return typer.Exit(EXIT_BAD_INPUT)
+def check_environment(environment: str) -> None:
+    if environment not in ENVIRONMENTS:
+        raise bad_option("--environment", environment, ", ".join(ENVIRONMENTS))
 
 
 @app.callback()
@@ -89,7 +90,7 @@ def plan(
         bool, typer.Option("--allow-replace", help="Accept replacing/deleting clusters, extension, configurations.")
     ] = False,
     stacks_dir: StacksDir = PROJECT_DIR / "stacks",
-) -> None:
+) -> int:
     """Show what `pulumi up -s STACK` would create and what the baseline says of it, offline.
 
     Exit 0 clean, 1 blocked (SDK-model error, mandatory policy finding, guarded replace/delete), 2 bad input.
@@ -100,23 +101,18 @@ def plan(
     from .plan.render import render_plan
     from .plan.runner import plan_stack
     from .plan.sarif import to_sarif
-    from .policy.analyzer import PolicyPackError
 
-    try:
-        result = plan_stack(
-            stacks_dir,
-            stack,
-            policy=not no_policy,
-            policy_config=policy_config,
-            base=base,
-            allow_replace=allow_replace,
-            preflight=not no_preflight,
-        )
-    except SpecError as error:
-        raise _bad_input(error) from None
-    except PolicyPackError as error:
-        sys.stderr.write(f"{error}; run without the pack with --no-policy, or reinstall (README set-up)\n")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if json_path == "-" and output_format is PlanFormat.sarif and output is None:
+        raise BadInput("--json - and --format sarif both write to stdout; give one of them a file (--output PATH)")
+    result = plan_stack(
+        stacks_dir,
+        stack,
+        policy=not no_policy,
+        policy_config=policy_config,
+        base=base,
+        allow_replace=allow_replace,
+        preflight=not no_preflight,
+    )
     if json_path:
         text = json.dumps(result.to_json(), indent=2) + "\n"
         if json_path == "-":
@@ -133,7 +129,7 @@ def plan(
             sys.stdout.write(sarif)
     elif json_path != "-":
         render_plan(result, Console())
-    raise typer.Exit(EXIT_BLOCKED if result.blocked else EXIT_CLEAN)
+    return EXIT_BLOCKED if result.blocked else EXIT_CLEAN
 
 
 @policy_app.command("list")
@@ -141,9 +137,7 @@ def policy_list(
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
 ) -> None:
     """Print the rule catalogue with each rule's enforcement in ENVIRONMENT."""
-    if environment not in ENVIRONMENTS:
-        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    check_environment(environment)
     table = Table(title=f"{len(CATALOGUE)} baseline rules ({environment})")
     for column in ("rule", "title", "severity", "enforcement", "property", "references"):
         table.add_column(column)
@@ -167,9 +161,7 @@ def policy_config_command(
     """Write the default policy-pack config for ENVIRONMENT (for `pulumi up --policy-pack-config`)."""
     from .policy.config import default_config
 
-    if environment not in ENVIRONMENTS:
-        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    check_environment(environment)
     text = json.dumps(default_config(environment), indent=2) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
@@ -190,8 +182,6 @@ def policy_export_azure(
     """Write the baseline as an Azure Policy initiative for clusters this repository does not manage."""
     from .policy.azure_policy import write_initiative
 
-    if environment not in ENVIRONMENTS:
-        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
-        raise typer.Exit(EXIT_BAD_INPUT)
+    check_environment(environment)
     written = write_initiative(output, environment, management_group=management_group)
     Console().print(f"wrote {len(written)} files to {output} (initiative.json + {len(written) - 1} definitions)")

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from components.spec.base import SpecModel
+from components.spec.files import read_yaml
 from components.spec.loader import available_stacks
 from components.spec.problems import Problem, SpecError
 
@@ -46,12 +45,9 @@ class FleetFile(SpecModel):
 def load_fleet(stacks_dir: Path) -> FleetFile:
     path = stacks_dir / FLEET_FILE
     shown = str(path)
-    try:
-        raw: Any = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError([Problem(shown, "", "no fleet file; it names the rollout rings")]) from None
-    except YAMLError as err:
-        raise SpecError([Problem(shown, "", f"not valid YAML: {err}")]) from None
+    if not path.exists():
+        raise SpecError([Problem(shown, "", "no fleet file; it names the rollout rings")])
+    raw: Any = read_yaml(path, shown)
     try:
         fleet = FleetFile.model_validate(raw)
     except ValidationError as err:

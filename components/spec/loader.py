@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from .checks import check_cluster
 from .cluster import ClusterSpec
+from .files import read_yaml
 from .problems import Problem, SpecError
 from .secrets import SecretRef
 
@@ -55,15 +54,7 @@ def load_stack(stacks_dir: Path, stack: str) -> StackConfig:
     if not path.is_file():
         known = ", ".join(available_stacks(stacks_dir)) or "none"
         raise SpecError([Problem(shown, "", f"no such stack file; stacks found: {known}")])
-    try:
-        document = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise SpecError([Problem(shown, where, f"not valid YAML: {getattr(err, 'problem', err)}")]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError([Problem(shown, "", f"cannot be read: {err}")]) from None
-    return parse_stack_document(document, stack=stack, path=path)
+    return parse_stack_document(read_yaml(path, shown), stack=stack, path=path)
 
 
 def parse_stack_document(document: Any, *, stack: str, path: Path) -> StackConfig:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from components.spec.problems import SpecError
+from fleet.errors import bad_option, exit_code
 
 
 def _azure_context(cloud: str) -> object:
@@ -24,7 +23,7 @@ def audit_command(
     cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
-) -> None:
+) -> int:
     """Audit every AKS cluster of the subscriptions: a clusters-by-rules matrix. Exit 1 when a mandatory rule fails."""
     from fleet.azure import CLOUDS
     from fleet.policy.config import config_path, load_config
@@ -36,13 +35,8 @@ def audit_command(
     from .report import render_table, to_html, to_json
 
     if cloud not in CLOUDS:
-        sys.stderr.write(f"--cloud: {cloud!r} is not accepted; accepted: {', '.join(CLOUDS)}\n")
-        raise typer.Exit(2)
-    try:
-        configs = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
-    except SpecError as error:
-        sys.stderr.writelines(f"{p}\n" for p in error.problems)
-        raise typer.Exit(2) from None
+        raise bad_option("--cloud", cloud, ", ".join(CLOUDS))
+    configs = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
     from fleet.azure.errors import azure_errors
 
     azure = _azure_context(cloud)
@@ -54,4 +48,4 @@ def audit_command(
         json_path.write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
     if html_path:
         html_path.write_text(to_html(report), encoding="utf-8")
-    raise typer.Exit(1 if report.blocked else 0)
+    return exit_code(not report.blocked)

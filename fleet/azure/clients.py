@@ -16,6 +16,8 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.kubernetesconfiguration import SourceControlConfigurationClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
+from fleet.errors import BadInput
+
 # cloud name -> (Resource Manager endpoint, Entra ID authority)
 CLOUDS: dict[str, tuple[str, str]] = {
     "public": ("https://management.azure.com", AzureAuthorityHosts.AZURE_PUBLIC_CLOUD),
@@ -44,7 +46,7 @@ class AzureContext:
 
     def __post_init__(self) -> None:
         if self.cloud not in CLOUDS:
-            raise ValueError(f"unknown cloud {self.cloud!r}; accepted: {', '.join(CLOUDS)}")
+            raise BadInput(f"unknown cloud {self.cloud!r}; accepted: {', '.join(CLOUDS)}")
         if self.credential is None:
             self.credential = DefaultAzureCredential(authority=CLOUDS[self.cloud][1])
 

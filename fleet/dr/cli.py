@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from components.spec.problems import SpecError
+from fleet.errors import BadInput, bad_option, exit_code
 from fleet.executors.base import Executor
 from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
@@ -22,11 +23,6 @@ from .derive import Derivation
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 dr_app = typer.Typer(no_args_is_help=True, help="Disaster recovery: derive, re-create, drill, export.")
 StacksDir = Annotated[Path, typer.Option("--stacks-dir", file_okay=False)]
-
-
-def _fail(error: SpecError) -> typer.Exit:
-    sys.stderr.writelines(f"{p}\n" for p in error.problems)
-    return typer.Exit(2)
 
 
 def _existing(stacks_dir: Path) -> dict[str, str]:
@@ -52,8 +48,7 @@ def derive_to_file(
     stacks_dir: Path,
 ) -> tuple[Derivation, str]:
     """Derive, validate and write the DR stack file; returns (derivation, source text)."""
-    from ruamel.yaml import YAML
-
+    from components.spec.files import load_yaml
     from components.spec.loader import parse_stack_document
 
     from .derive import derive, stack_text_at
@@ -78,7 +73,7 @@ def derive_to_file(
     )
     target = stacks_dir / f"Pulumi.{derivation.target_stack}.yaml"
     new_text = derivation.text()
-    parse_stack_document(YAML(typ="safe", pure=True).load(new_text), stack=derivation.target_stack, path=target)
+    parse_stack_document(load_yaml(new_text, str(target)), stack=derivation.target_stack, path=target)
     if target.exists() and not force:
         from components.spec.problems import Problem
 
@@ -102,10 +97,7 @@ def plan_command(
     from .plan_diff import dr_plan_diff
 
     console = Console()
-    try:
-        derivation, text = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
-    except SpecError as error:
-        raise _fail(error) from None
+    derivation, text = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
     d = derivation
     console.print(f"wrote [bold]{escape(str(stacks_dir / f'Pulumi.{d.target_stack}.yaml'))}[/] from {source}@{ref}")
     for change in d.changes:
@@ -150,8 +142,7 @@ def _executor_and_gate(
     from fleet.policy.config import config_path
 
     if not AutomationExecutor.available():
-        sys.stderr.write("the Pulumi CLI is not on PATH: `fleet dr recreate` creates real resources and needs it\n")
-        raise typer.Exit(2)
+        raise BadInput("the Pulumi CLI is not on PATH: `fleet dr recreate` creates real resources and needs it")
     from components.spec import load_stack
 
     executor = AutomationExecutor(
@@ -175,7 +166,7 @@ def recreate_command(
     gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the timeline as JSON.")] = None,
     stacks_dir: StacksDir = PROJECT_DIR / "stacks",
-) -> None:
+) -> int:
     """Derive the DR stack, create it, wait for Flux to restore everything, print the recovery timeline."""
     import json
 
@@ -187,14 +178,11 @@ def recreate_command(
         derivation, _ = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
         return derivation.target_stack
 
-    try:
-        timeline = recreate(derive, executor, gate)
-    except SpecError as error:
-        raise _fail(error) from None
+    timeline = recreate(derive, executor, gate)
     _render_timeline(timeline, Console())
     if json_path:
         json_path.write_text(json.dumps(timeline.to_json(), indent=2) + "\n", encoding="utf-8")
-    raise typer.Exit(0 if timeline.ok else 1)
+    return exit_code(timeline.ok)
 
 
 @dr_app.command("drill")
@@ -211,7 +199,7 @@ def drill_command(
     subscription: Annotated[str | None, typer.Option("--subscription")] = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
     stacks_dir: StacksDir = PROJECT_DIR / "stacks",
-) -> None:
+) -> int:
     """Recreate SOURCE in REGION as a temporary stack, verify, tear down, and record the timings."""
     from datetime import UTC, datetime
 
@@ -225,25 +213,22 @@ def drill_command(
         derivation, _ = derive_to_file(source, region, ref, "drill", name, zones, False, stacks_dir)
         return derivation.target_stack
 
-    try:
-        drill = run_drill(
-            derive,
-            executor,
-            gate,
-            report=report,
-            remove_stack_file=lambda stack: (stacks_dir / f"Pulumi.{stack}.yaml").unlink(missing_ok=True),
-            context={"source": source, "region": region, "ref": ref},
-            keep=keep,
-        )
-    except SpecError as error:
-        raise _fail(error) from None
+    drill = run_drill(
+        derive,
+        executor,
+        gate,
+        report=report,
+        remove_stack_file=lambda stack: (stacks_dir / f"Pulumi.{stack}.yaml").unlink(missing_ok=True),
+        context={"source": source, "region": region, "ref": ref},
+        keep=keep,
+    )
     console = Console()
     _render_timeline(drill.timeline, console)
     console.print(
         f"teardown: {'ok' if drill.torn_down else '[red]failed[/]'} ({drill.teardown_seconds:.1f}s) "
         f"{escape(drill.teardown_detail)}; report: {escape(str(report))}"
     )
-    raise typer.Exit(0 if drill.ok else 1)
+    return exit_code(drill.ok)
 
 
 @dr_app.command("export")
@@ -261,12 +246,8 @@ def export_command(
 
     from .export import read_cluster
 
-    try:
-        with azure_errors("fleet dr export"):
-            live = read_cluster(AzureContext(cloud=cloud), cluster_id)
-    except ValueError as error:
-        sys.stderr.write(f"{error}\n")
-        raise typer.Exit(2) from None
+    with azure_errors("fleet dr export"):
+        live = read_cluster(AzureContext(cloud=cloud), cluster_id)
     write_export(live, stack, environment, force, stacks_dir, Console())
 
 
@@ -283,18 +264,11 @@ def write_export(live: object, stack: str, environment: str, force: bool, stacks
 
     assert isinstance(live, LiveCluster)
     if environment not in ENVIRONMENTS:
-        sys.stderr.write(f"--environment: {environment!r} is not accepted; accepted: {', '.join(ENVIRONMENTS)}\n")
-        raise typer.Exit(2)
+        raise bad_option("--environment", environment, ", ".join(ENVIRONMENTS))
     target = stacks_dir / f"Pulumi.{stack}.yaml"
-    try:
-        exported = spec_from_live(live, environment=environment)
-        if target.exists() and not force:
-            raise SpecError([Problem(str(target), "", "exists; refusing to overwrite (pass --force to replace it)")])
-    except ValueError as error:
-        sys.stderr.write(f"{error}\n")
-        raise typer.Exit(2) from None
-    except SpecError as error:
-        raise _fail(error) from None
+    exported = spec_from_live(live, environment=environment)
+    if target.exists() and not force:
+        raise SpecError([Problem(str(target), "", "exists; refusing to overwrite (pass --force to replace it)")])
     out = io.StringIO()
     yaml = YAML()
     yaml.default_flow_style = False

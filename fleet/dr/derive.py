@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from components.spec import CLUSTER_KEY, parse_cluster
+from components.spec.files import load_yaml
 from components.spec.problems import Problem, SpecError
 from components.spec.secrets import secret_paths
 
@@ -70,8 +71,8 @@ def derive(
     zones: list[str] | None = None,
 ) -> Derivation:
     """`existing_stacks` maps stack name -> cluster name, so the derived names never collide."""
-    document = _yaml().load(source_text)
     shown = f"Pulumi.{source_stack}.yaml@{ref}"
+    document = load_yaml(source_text, shown, editor=_yaml())
     if not isinstance(document, CommentedMap) or not isinstance(document.get("config"), CommentedMap):
         raise SpecError([Problem(shown, "config", "missing")])
     cluster = document["config"].get(CLUSTER_KEY)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fleet.azure import AzureContext
+from fleet.errors import BadInput
 
 SECRET_PLACEHOLDER = "v1:SET-ME-with-pulumi-config-set-secret"
 _ID = re.compile(
@@ -37,7 +38,7 @@ class Export:
 def parse_cluster_id(cluster_id: str) -> tuple[str, str, str]:
     match = _ID.match(cluster_id.strip())
     if not match:
-        raise ValueError(
+        raise BadInput(
             f"{cluster_id!r} is not a managed cluster id; accepted: "
             "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>"
         )
@@ -105,7 +106,7 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
     by_name = {p["name"]: p for p in [*inline, *pools]}
     system = next((p for p in by_name.values() if p.get("mode") == "System"), None)
     if system is None:
-        raise ValueError("the cluster has no System-mode pool")
+        raise BadInput("the cluster has no System-mode pool")
     kv = addons.get("azurekeyvaultsecretsprovider") or {}
     oms = addons.get("omsagent") or {}
     tags = {k: v for k, v in (c.get("tags") or {}).items() if k not in ("environment", "managed-by")}
@@ -196,7 +197,7 @@ def _flux(live: LiveCluster, todo: list[str]) -> dict[str, Any]:
         (e for e in live.extensions if str(_props(e).get("extensionType", "")).lower() == "microsoft.flux"), None
     )
     if flux_ext is None:
-        raise ValueError("the cluster has no microsoft.flux extension: nothing to bring under GitOps yet")
+        raise BadInput("the cluster has no microsoft.flux extension: nothing to bring under GitOps yet")
     ext = _props(flux_ext)
     settings = ext.get("configurationSettings") or {}
 
@@ -220,7 +221,7 @@ def _flux(live: LiveCluster, todo: list[str]) -> dict[str, Any]:
     configs = [(c["name"], _props(c)) for c in live.configurations]
     platform = [(n, p) for n, p in configs if p.get("scope", "cluster") == "cluster"]
     if len(platform) != 1:
-        raise ValueError(f"expected one cluster-scoped flux configuration, found {len(platform)}")
+        raise BadInput(f"expected one cluster-scoped flux configuration, found {len(platform)}")
     out: dict[str, Any] = {"extension": extension, "platform": _configuration(*platform[0], todo, "flux.platform")}
     tenants = [(n, p) for n, p in configs if p.get("scope") == "namespace"]
     if tenants:
@@ -231,7 +232,7 @@ def _flux(live: LiveCluster, todo: list[str]) -> dict[str, Any]:
 def _configuration(name: str, props: dict[str, Any], todo: list[str], path: str) -> dict[str, Any]:
     kind = props.get("sourceKind", "GitRepository")
     if kind != "GitRepository":
-        raise ValueError(f"{name}: source kind {kind} is exported by hand (only GitRepository is automated)")
+        raise BadInput(f"{name}: source kind {kind} is exported by hand (only GitRepository is automated)")
     git = props.get("gitRepository") or {}
     ref = {k: v for k, v in (git.get("repositoryRef") or {}).items() if v}
     source: dict[str, Any] = {"url": git.get("url"), "ref": ref}

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from components.spec.problems import SpecError
+from fleet.errors import bad_option, exit_code
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ def drift_command(
     cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     json_path: Annotated[str | None, typer.Option("--json", help="Write the drift as JSON to PATH, or -.")] = None,
     stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
-) -> None:
+) -> int:
     """Compare the live cluster, extension and flux configurations with the stack's plan. Exit 1 on drift."""
     from components.spec import load_stack
     from fleet.azure import CLOUDS
@@ -41,17 +41,9 @@ def drift_command(
     from .compare import compare, read_live
 
     if cloud not in CLOUDS:
-        sys.stderr.write(f"--cloud: {cloud!r} is not accepted; accepted: {', '.join(CLOUDS)}\n")
-        raise typer.Exit(2)
-    try:
-        loaded = load_stack(stacks_dir, stack)
-        sub = subscription_of(loaded, subscription)
-    except SpecError as error:
-        sys.stderr.writelines(f"{p}\n" for p in error.problems)
-        raise typer.Exit(2) from None
-    except ValueError as error:
-        sys.stderr.write(f"{error}\n")
-        raise typer.Exit(2) from None
+        raise bad_option("--cloud", cloud, ", ".join(CLOUDS))
+    loaded = load_stack(stacks_dir, stack)
+    sub = subscription_of(loaded, subscription)
     plan = plan_stack(stacks_dir, stack, policy=False)
     from fleet.azure.errors import azure_errors
 
@@ -72,4 +64,4 @@ def drift_command(
         for d in drifts:
             table.add_row(escape(d.resource), escape(d.path), escape(repr(d.planned)), escape(repr(d.live)))
         Console().print(table)
-    raise typer.Exit(1 if drifts else 0)
+    return exit_code(not drifts)

@@ -11,9 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from policies.baseline.facts import STALE_AFTER_DAYS, FactError, FactTable, table, table_names
-
-EXIT_BAD_INPUT = 2
+from fleet.errors import bad_option
+from policies.baseline.facts import STALE_AFTER_DAYS, FactTable, table, table_names
 
 
 def facts_command(
@@ -28,13 +27,8 @@ def facts_command(
     today = date.today()
     names = table_names()
     if name is not None and name not in names:
-        sys.stderr.write(f"fleet facts: no table {name!r}; accepted: {', '.join(names)}\n")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        tables = [table(n) for n in ([name] if name else names)]
-    except FactError as err:
-        sys.stderr.write(f"{err}\n")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise bad_option("TABLE", name, ", ".join(names))
+    tables = [table(n) for n in ([name] if name else names)]
     if json_out:
         payload: Any = [_summary(t, today) | ({"rows": list(t.rows)} if name else {}) for t in tables]
         sys.stdout.write(json.dumps(payload if not name else payload[0], indent=2, default=str) + "\n")

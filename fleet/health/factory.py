@@ -9,6 +9,7 @@ from pathlib import Path
 from components.spec import StackConfig, load_stack
 from components.spec.flux import RepositoryRef
 from fleet.azure import AzureContext
+from fleet.errors import BadInput
 
 from .flux_gate import GateResult, GateTarget, wait_for_compliance
 from .git_ref import resolve_commit
@@ -20,7 +21,7 @@ def subscription_of(loaded: StackConfig, default: str | None = None) -> str:
     """The stack's `azure-native:subscriptionId` config, else --subscription, else AZURE_SUBSCRIPTION_ID."""
     value = loaded.raw_config.get("azure-native:subscriptionId") or default or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if not value:
-        raise ValueError(f"{loaded.stack}: no subscription (set azure-native:subscriptionId or --subscription)")
+        raise BadInput(f"{loaded.stack}: no subscription (set azure-native:subscriptionId or --subscription)")
     return str(value)
 
 

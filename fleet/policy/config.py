@@ -8,9 +8,11 @@ one line per problem (unknown rule, unknown enforcement level, wrong property ty
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from components.spec.files import read_text
 from components.spec.problems import Problem, SpecError
 from policies.baseline import BY_POLICY_NAME, CATALOGUE, ENFORCEMENTS, ENVIRONMENTS, Rule
 
@@ -43,12 +45,13 @@ def default_config(environment: str) -> dict[str, dict[str, Any]]:
 def load_config(path: Path) -> dict[str, dict[str, Any]]:
     """Read and validate a policy config file; raises SpecError listing every problem."""
     shown = str(path)
+    text = read_text(path, shown)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError([Problem(shown, "", "no such policy config file")]) from None
+        data = json.loads(text)
     except json.JSONDecodeError as err:
         raise SpecError([Problem(shown, f"line {err.lineno}", f"not valid JSON: {err.msg}")]) from None
+    except RecursionError:
+        raise SpecError([Problem(shown, "", "nested too deeply to be a policy config")]) from None
     if not isinstance(data, dict):
         raise SpecError([Problem(shown, "", "expected an object keyed by policy name")])
     problems: list[Problem] = []
@@ -98,6 +101,11 @@ def _check_entry(shown: str, name: str, rule: Rule, value: dict[str, Any]) -> li
         expected = _JSON_TYPES.get(str(schema.get("type")), object)
         if not isinstance(item, expected) or (isinstance(item, bool) and schema.get("type") != "boolean"):
             problems.append(Problem(shown, f"{name}.{key}", f"expected {schema.get('type')}; got {item!r}"))
+        elif schema.get("format") == "regex":
+            try:
+                re.compile(str(item))
+            except re.error as err:
+                problems.append(Problem(shown, f"{name}.{key}", f"not a valid regular expression: {err}"))
     return problems
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from components.spec.files import load_yaml_documents
+from components.spec.problems import SpecError
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Builder:
     @staticmethod
     def _parse(text: str) -> Build:
         try:
-            objects = [d for d in YAML(typ="safe", pure=True).load_all(text) if isinstance(d, dict)]
-        except YAMLError as err:
-            return Build(error=f"not valid YAML: {err}")
+            objects = [d for d in load_yaml_documents(text, "the build") if isinstance(d, dict)]
+        except SpecError as err:
+            return Build(error="; ".join(p.message for p in err.problems))
         return Build(objects=objects)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from components.spec.problems import SpecError
+from fleet.errors import exit_code
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -23,15 +23,11 @@ def preflight_command(
     repo: Annotated[str | None, typer.Option("--repo", help="Local repository path or URL of the source.")] = None,
     json_path: Annotated[str | None, typer.Option("--json", help="Write findings as JSON to PATH, or -.")] = None,
     stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
-) -> None:
+) -> int:
     """Check the stack's Git source the way Flux will apply it. Exit 0 clean, 1 blocked, 2 bad input."""
     from . import preflight_stack
 
-    try:
-        report = preflight_stack(stacks_dir, stack, repo=repo, ref=ref)
-    except SpecError as error:
-        sys.stderr.writelines(f"{p}\n" for p in error.problems)
-        raise typer.Exit(2) from None
+    report = preflight_stack(stacks_dir, stack, repo=repo, ref=ref)
     if json_path:
         data = {
             "stack": stack,
@@ -46,7 +42,7 @@ def preflight_command(
             Path(json_path).write_text(text, encoding="utf-8")
     if json_path != "-":
         render(report, Console())
-    raise typer.Exit(1 if report.blocked else 0)
+    return exit_code(not report.blocked)
 
 
 def render(report: object, console: Console) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from components.spec import load_stack
 from components.spec.flux import FluxConfigurationSpec
+from fleet.fleetfile import load_fleet
 from fleet.gitrepo import repo_root
 from fleet.plan.model import PolicyFinding
 
@@ -35,8 +34,7 @@ def local_sources(stacks_dir: Path) -> dict[str, str]:
     path = stacks_dir / "fleet.yaml"
     if not path.exists():
         return {}
-    data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in (data.get("localSources") or {}).items()}
+    return dict(load_fleet(stacks_dir).local_sources)
 
 
 def preflight_stack(

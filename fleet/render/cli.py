@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from components.spec.problems import SpecError
-
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 render_app = typer.Typer(no_args_is_help=True, help="Render a stack into other deployment formats.")
 
@@ -26,11 +24,7 @@ def render_bicep(
     """Write the ARM parameters JSON of main.bicep for STACK (secrets never inlined). Exit 2 on bad input."""
     from .bicep import render_bicep_params
 
-    try:
-        text = render_bicep_params(stacks_dir, stack, key_vault_id=key_vault_id)
-    except SpecError as error:
-        sys.stderr.writelines(f"{p}\n" for p in error.problems)
-        raise typer.Exit(2) from None
+    text = render_bicep_params(stacks_dir, stack, key_vault_id=key_vault_id)
     if output:
         output.write_text(text, encoding="utf-8")
     else:

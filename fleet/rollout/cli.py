@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from components.spec.problems import SpecError
+from fleet.errors import EXIT_CLEAN, BadInput, bad_option, exit_code
 
 from .engine import RolloutResult, rollout
 from .journal import Journal
@@ -39,27 +39,22 @@ def rollout_command(
     subscription: Annotated[str | None, typer.Option("--subscription", help="Default subscription id.")] = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout", help="Seconds to wait for Compliant.")] = 1800.0,
     stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
-) -> None:
+) -> int:
     """Roll the baseline out ring by ring: plan → policy → guard → up → health gate, per stack.
 
     Exit 0 when every stack passed, 1 when a stack failed or a ring halted the rollout, 2 on bad input.
     """
     from fleet.fleetfile import load_fleet
 
-    try:
-        fleet = load_fleet(stacks_dir)
-    except SpecError as error:
-        sys.stderr.writelines(f"{p}\n" for p in error.problems)
-        raise typer.Exit(2) from None
+    fleet = load_fleet(stacks_dir)
     unknown = sorted(set(stack or []) - set(fleet.stacks))
     if unknown:
-        sys.stderr.write(
-            f"--stack: {', '.join(unknown)} not in {stacks_dir / 'fleet.yaml'}; known: {', '.join(fleet.stacks)}\n"
+        raise BadInput(
+            f"--stack: {', '.join(unknown)} not in {stacks_dir / 'fleet.yaml'}; known: {', '.join(fleet.stacks)}"
         )
-        raise typer.Exit(2)
     if emit is not None:
         _emit(emit, fleet, output)
-        return
+        return EXIT_CLEAN
     runner = _runner(stacks_dir, dry_run, base, allow_replace, cloud, subscription, gate_timeout)
     console = Console()
     with Progress(
@@ -79,7 +74,7 @@ def rollout_command(
             fleet, runner, Journal(journal_path), resume=resume, only=set(stack) if stack else None, listener=listener
         )
     _summary(result, console)
-    raise typer.Exit(0 if result.ok else 1)
+    return exit_code(result.ok)
 
 
 def _runner(
@@ -99,8 +94,7 @@ def _runner(
     from fleet.executors.automation import AutomationExecutor
 
     if not AutomationExecutor.available():
-        sys.stderr.write("the Pulumi CLI is not on PATH: install it to update stacks, or use --dry-run\n")
-        raise typer.Exit(2)
+        raise BadInput("the Pulumi CLI is not on PATH: install it to update stacks, or use --dry-run")
     from components.spec import load_stack
     from fleet.azure import AzureContext
     from fleet.health.factory import flux_gate
@@ -119,8 +113,7 @@ def _emit(kind: str, fleet: object, output: Path | None) -> None:
     from .github_actions import workflow
 
     if kind != "github-actions":
-        sys.stderr.write(f"--emit: {kind!r} is not accepted; accepted: github-actions\n")
-        raise typer.Exit(2)
+        raise bad_option("--emit", kind, "github-actions")
     text = workflow(fleet)  # type: ignore[arg-type]
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)

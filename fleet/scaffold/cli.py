@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from fleet.errors import BadInput
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 scaffold_app = typer.Typer(no_args_is_help=True, help="Add an environment overlay or a cluster stack.")
@@ -15,8 +16,7 @@ scaffold_app = typer.Typer(no_args_is_help=True, help="Add an environment overla
 
 def _write(path: Path, text: str, force: bool) -> None:
     if path.exists() and not force:
-        sys.stderr.write(f"{path}: exists; refusing to overwrite (pass --force to replace it)\n")
-        raise typer.Exit(2)
+        raise BadInput(f"{path}: exists; refusing to overwrite (pass --force to replace it)")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     Console().print(f"wrote {path}")
@@ -31,11 +31,7 @@ def scaffold_env(
     """Add gitops/apps/NAME (an overlay of apps/base)."""
     from .render import overlay
 
-    try:
-        text = overlay(name)
-    except ValueError as error:
-        sys.stderr.write(f"{error}\n")
-        raise typer.Exit(2) from None
+    text = overlay(name)
     _write(gitops_dir / "apps" / name / "kustomization.yaml", text, force)
 
 
@@ -49,28 +45,19 @@ def scaffold_cluster(
     stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
 ) -> None:
     """Write stacks/Pulumi.STACK.yaml derived from another stack, validated before it is written."""
-    from ruamel.yaml import YAML
-
-    from components.spec import SpecError
-    from components.spec.loader import parse_stack_document, stack_path
+    from components.spec.files import load_yaml, read_text
+    from components.spec.loader import load_stack, parse_stack_document, stack_path
 
     from .render import cluster_stack
 
-    source_path = stack_path(stacks_dir, source)
-    if not source_path.is_file():
-        sys.stderr.write(f"{source_path}: no such stack file\n")
-        raise typer.Exit(2)
+    source_path = load_stack(stacks_dir, source).path  # --from must itself be a valid stack
     text = cluster_stack(
-        source_path.read_text(encoding="utf-8"),
+        read_text(source_path),
         source=source,
         stack=stack,
         cluster_name=name or f"aks-{stack}",
         environment=environment,
     )
     target = stack_path(stacks_dir, stack)
-    try:
-        parse_stack_document(YAML(typ="safe", pure=True).load(text), stack=stack, path=target)
-    except SpecError as error:
-        sys.stderr.writelines(f"{p}\n" for p in error.problems)
-        raise typer.Exit(2) from None
+    parse_stack_document(load_yaml(text, str(target)), stack=stack, path=target)
     _write(target, text, force)

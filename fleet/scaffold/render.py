@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from ruamel.yaml import YAML
 
 from components.spec import CLUSTER_KEY
+from components.spec.files import load_yaml
+from fleet.errors import BadInput
 
 _ENV = Environment(
     loader=PackageLoader("fleet.scaffold", "templates"),
@@ -22,7 +24,7 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$")
 
 def overlay(environment: str, *, chart_version: str = "6.7.1") -> str:
     if not _NAME.match(environment):
-        raise ValueError(f"{environment!r} is not a valid environment name; accepted: lower-case letters, digits, '-'")
+        raise BadInput(f"{environment!r} is not a valid environment name; accepted: lower-case letters, digits, '-'")
     pinned = environment.startswith("prod")
     return _ENV.get_template("overlay.yaml.j2").render(
         environment=environment, pinned=pinned, chart_version=chart_version, replicas=3 if pinned else 1
@@ -30,7 +32,7 @@ def overlay(environment: str, *, chart_version: str = "6.7.1") -> str:
 
 
 def cluster_stack(source_text: str, *, source: str, stack: str, cluster_name: str, environment: str | None) -> str:
-    document: Any = YAML(typ="safe", pure=True).load(source_text)
+    document: Any = load_yaml(source_text, f"Pulumi.{source}.yaml")
     cluster = document["config"][CLUSTER_KEY]
     old_name = cluster["name"]
     cluster["name"] = cluster_name

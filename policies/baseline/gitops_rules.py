@@ -403,8 +403,9 @@ RULES: list[Rule] = [
         rationale="Apps need the controllers, CRDs and namespaces infrastructure installs.",
         remediation="Make the apps kustomization depend on the infrastructure ones.",
         config_schema={
-            "appsPattern": {"type": "string", "default": "^apps"},
-            "infraPattern": {"type": "string", "default": "^infra"},
+            # JSON Schema's "regex" format: `fleet plan` compiles the value when it reads the config.
+            "appsPattern": {"type": "string", "format": "regex", "default": "^apps"},
+            "infraPattern": {"type": "string", "format": "regex", "default": "^infra"},
         },
     ),
     _rule(

@@ -1,12 +1,13 @@
-"""Azure failures at the CLI edge are one line and exit 2."""
+"""Azure failures at the CLI edge are one line and exit 2, through the CLI's one error boundary."""
 
 from __future__ import annotations
 
 import pytest
-import typer
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+from typer.testing import CliRunner
 
-from fleet.azure.errors import azure_errors
+from fleet.audit import cli as audit_cli
+from fleet.cli import app
 
 
 @pytest.mark.parametrize(
@@ -17,9 +18,13 @@ from fleet.azure.errors import azure_errors
         (ServiceRequestError("Name or service not known"), "fleet audit: cannot reach Azure: Name or service"),
     ],
 )
-def test_azure_errors_become_one_line(capsys: pytest.CaptureFixture[str], error: Exception, expected: str) -> None:
-    with pytest.raises(typer.Exit) as caught, azure_errors("fleet audit"):
-        raise error
-    assert caught.value.exit_code == 2
-    err = capsys.readouterr().err
-    assert err.startswith(expected) and err.count("\n") == 1 and "Traceback" not in err
+def test_azure_errors_become_one_line(monkeypatch: pytest.MonkeyPatch, error: Exception, expected: str) -> None:
+    class _Failing:
+        def resource_graph(self) -> object:
+            raise error
+
+    monkeypatch.setattr(audit_cli, "_azure_context", lambda cloud: _Failing())
+    result = CliRunner().invoke(app, ["audit", "--subscription", "00000000-0000-0000-0000-000000000000"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(expected) and result.stderr.count("\n") == 1
+    assert isinstance(result.exception, SystemExit)  # the boundary exited; nothing escaped as a traceback

@@ -14,6 +14,7 @@ from components.spec import load_stack
 from fleet.dr.cli import write_export
 from fleet.dr.export import SECRET_PLACEHOLDER, LiveCluster, parse_cluster_id, spec_from_live
 from fleet.drift.compare import URL_PARAMETERS, compare, live_map
+from fleet.errors import BadInput
 from fleet.plan.runner import plan_stack
 from tests.conftest import STACKS_DIR, cluster_of, plan_for, write_stack
 
@@ -88,18 +89,17 @@ def test_secrets_are_exported_as_placeholders_with_instructions() -> None:
 
 
 def test_export_refuses_to_overwrite(tmp_path: Path) -> None:
-    import typer
+    from components.spec.problems import SpecError
 
     live = live_from_stack("dev")
     write_export(live, "x", "dev", False, tmp_path, Console(file=None))
-    with pytest.raises(typer.Exit) as caught:
+    with pytest.raises(SpecError, match="exists; refusing to overwrite"):
         write_export(live, "x", "dev", False, tmp_path, Console(file=None))
-    assert caught.value.exit_code == 2
 
 
 def test_cluster_id_is_checked() -> None:
     assert parse_cluster_id(
         "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c"
     ) == ("s", "rg", "c")
-    with pytest.raises(ValueError, match="is not a managed cluster id"):
+    with pytest.raises(BadInput, match="is not a managed cluster id"):
         parse_cluster_id("/subscriptions/s/resourceGroups/rg")

@@ -174,4 +174,4 @@ def test_fleet_facts_lists_every_table_with_source_and_age() -> None:
     shown = CliRunner().invoke(cli.app, ["facts", "aks_versions"], env={"COLUMNS": "200"})
     assert shown.exit_code == 0 and "1.36" in shown.stdout and "supported-kubernetes-versions" in shown.stdout
     bad = CliRunner().invoke(cli.app, ["facts", "nope"])
-    assert bad.exit_code == 2 and "no table 'nope'" in bad.output
+    assert bad.exit_code == 2 and "TABLE: 'nope' is not accepted" in bad.output

@@ -1,0 +1,151 @@
+"""Issue 13, classes 6 and 9: bad input of every kind is one line naming the file, exit 2, never a traceback.
+
+Every case runs the real CLI through typer's runner, so the one error boundary (fleet/errors.py) is what answers.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from components.spec.files import MAX_DEPTH, load_yaml
+from components.spec.problems import SpecError
+from fleet import cli
+from tests.conftest import STACKS_DIR
+
+RUN = CliRunner()
+
+_ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+)
+
+
+def _stacks(tmp_path: Path) -> Path:
+    stacks = tmp_path / "stacks"
+    shutil.copytree(STACKS_DIR, stacks)
+    return stacks
+
+
+def _stack_text(stacks: Path, text: str | bytes) -> None:
+    target = stacks / "Pulumi.dev.yaml"
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+
+
+def _replace_stack_with_dir(stacks: Path) -> None:
+    (stacks / "Pulumi.dev.yaml").unlink()
+    (stacks / "Pulumi.dev.yaml").mkdir()
+
+
+CASES: dict[str, tuple[Callable[[Path], None], list[str], str]] = {
+    # case: (break the copied stacks folder, the command, text the one line must carry)
+    "alias bomb in a stack file": (
+        lambda s: _stack_text(s, _ALIAS_BOMB),
+        ["plan", "-s", "dev", "--no-policy"],
+        "Pulumi.dev.yaml: line",
+    ),
+    "deep nesting in a stack file": (
+        lambda s: _stack_text(s, "config: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        ["plan", "-s", "dev", "--no-policy"],
+        f"nested deeper than {MAX_DEPTH} levels",
+    ),
+    "a stack file that is not UTF-8": (
+        lambda s: _stack_text(s, b"config:\n  aksfleet:cluster: \xff\xfe\n"),
+        ["plan", "-s", "dev", "--no-policy"],
+        "Pulumi.dev.yaml: byte 28: not UTF-8 text",
+    ),
+    "a directory named like a stack file": (
+        _replace_stack_with_dir,
+        ["plan", "-s", "dev", "--no-policy"],
+        "Pulumi.dev.yaml: no such stack file",
+    ),
+    "a malformed fleet.yaml": (
+        lambda s: (s / "fleet.yaml").write_text("rings: [\n", encoding="utf-8"),
+        ["rollout", "--dry-run"],
+        "fleet.yaml: line 2: not valid YAML",
+    ),
+    "an alias bomb in fleet.yaml": (
+        lambda s: (s / "fleet.yaml").write_text(_ALIAS_BOMB, encoding="utf-8"),
+        ["rollout", "--dry-run"],
+        "fleet.yaml: line",
+    ),
+    "fleet.yaml is a directory": (
+        lambda s: ((s / "fleet.yaml").unlink(), (s / "fleet.yaml").mkdir()),
+        ["rollout", "--dry-run"],
+        "fleet.yaml: is a directory; expected a file",
+    ),
+    "scaffold --from a stack that is not valid": (
+        lambda s: _stack_text(s, "config: {}\n"),
+        ["scaffold", "cluster", "newone", "--from", "dev"],
+        "Pulumi.dev.yaml: aksfleet:cluster: missing",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    breaker, command, expected = CASES[case]
+    stacks = _stacks(tmp_path)
+    breaker(stacks)
+    started = time.monotonic()
+    result = RUN.invoke(cli.app, [*command, "--stacks-dir", str(stacks)])
+    assert result.exit_code == 2, (case, result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), result.exception
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], (case, lines)
+    assert time.monotonic() - started < 60  # bounded: a bomb is refused before it is expanded
+
+
+def test_an_invalid_regex_in_a_policy_config_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "prod.json"
+    config.write_text(json.dumps({"gitops-002": {"enforcementLevel": "mandatory", "appsPattern": "(["}}))
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--policy-config", str(config), "--no-preflight"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"{config}: gitops-002.appsPattern: not a valid regular expression")
+
+
+def test_an_unwritable_output_path_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "dev.json"
+    result = RUN.invoke(cli.app, ["policy", "config", "-e", "dev", "-o", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr == f"{target}: cannot be written or read: No such file or directory\n"
+
+
+def test_two_documents_on_stdout_are_refused() -> None:
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--json", "-", "--format", "sarif"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("--json - and --format sarif both write to stdout")
+
+
+def test_yaml_dates_stay_the_text_they_were_written_as() -> None:
+    assert load_yaml("created: 2026-01-01\nat: 2026-01-01T10:00:00Z\n", "x.yaml") == {
+        "created": "2026-01-01",
+        "at": "2026-01-01T10:00:00Z",
+    }
+
+
+def test_a_yaml_date_in_a_stack_tag_plans(tmp_path: Path) -> None:
+    stacks = _stacks(tmp_path)
+    text = (stacks / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    assert "  aksfleet:cluster:\n" in text and "    tags:" not in text
+    _stack_text(
+        stacks, text.replace("  aksfleet:cluster:\n", "  aksfleet:cluster:\n    tags: {created: 2026-01-01}\n", 1)
+    )
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--no-preflight", "--stacks-dir", str(stacks)])
+    assert result.exit_code == 0, result.output
+
+
+def test_limits_are_checked_before_anything_is_built() -> None:
+    with pytest.raises(SpecError, match="expands to more than"):
+        load_yaml(_ALIAS_BOMB, "bomb.yaml")
+    with pytest.raises(SpecError, match="nested deeper"):
+        load_yaml("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "deep.yaml")
+    assert load_yaml("[" * MAX_DEPTH + "]" * MAX_DEPTH, "ok.yaml") is not None

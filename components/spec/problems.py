@@ -12,7 +12,19 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.message}" if self.path else f"{self.file}: {self.message}"
+        message = _shortened(self.message)
+        return f"{self.file}: {self.path}: {message}" if self.path else f"{self.file}: {message}"
+
+
+MAX_MESSAGE = 400
+
+
+def _shortened(message: str) -> str:
+    """A problem quotes what it found; a value of megabytes must not turn one line into megabytes."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    half = MAX_MESSAGE // 2
+    return f"{message[:half]} … [{len(message) - MAX_MESSAGE} characters left out] … {message[-half:]}"
 
 
 class SpecError(Exception):

@@ -1,7 +1,8 @@
 // One AKS + Flux GitOps cluster, the same stamp `pulumi up` creates from components/gitops_cluster.py:
 // identity, monitoring, the identity's role assignments (subnet, KMS key vault), cluster (one inline System
-// pool), Container Insights' data collection rule, user pools (chained), the microsoft.flux extension, then
-// the platform flux configuration and the tenants'. Deploy into an existing resource group:
+// pool), Container Insights' data collection rule, user pools (chained), the workload identities (federated with
+// the cluster's OIDC issuer), the microsoft.flux extension, then the platform flux configuration (with the
+// identities' client ids as postBuild variables) and the tenants'. Deploy into an existing resource group:
 //   az deployment group create -g <rg> -f bicep-templates/main.bicep -p <file from `fleet render bicep`>
 targetScope = 'resourceGroup'
 
@@ -113,6 +114,9 @@ param fluxExtension object
 @description('Flux configurations: the platform one first (cluster scope), then tenants (namespace scope).')
 param fluxConfigurations array
 
+@description('Workload identities (name, identityName, federatedCredentialName, subject, audiences, keyVaultSecrets: a vault id or empty, clientIdVariable), rendered from the spec: each a managed identity federated with the cluster OIDC issuer for one service account; their client ids and azure_tenant_id reach every platform kustomization that declares postBuild.')
+param workloadIdentities array = []
+
 @description('Git HTTPS token (PAT) of the platform configuration, if it uses https auth.')
 @secure()
 param platformHttpsKey string = ''
@@ -129,6 +133,9 @@ var platformSecrets = union(empty(platformHttpsKey) ? {} : { httpsKey: platformH
 var subnetParts = split(network.vnetSubnetId, '/')
 // KMS off: a placeholder id, so the vault module's scope never indexes past an empty split.
 var kmsVaultParts = split(empty(kmsKeyVaultResourceId) ? '/subscriptions/none/resourceGroups/none/providers/Microsoft.KeyVault/vaults/none' : kmsKeyVaultResourceId, '/')
+// The tenant the workload identities sign in to, injected as azure_tenant_id next to their client ids (the Pulumi
+// stamp's TENANT_ID_VARIABLE). tenant() returns the current tenant: bicep-functions-scope#tenant on Microsoft Learn.
+var tenantSubstitution = empty(workloadIdentities) ? {} : { azure_tenant_id: tenant().tenantId }
 var kmsRoles = (kmsKeyVaultNetworkAccess == 'Private') ? [
   roleDefinitionIds['Key Vault Crypto User']
   roleDefinitionIds['Key Vault Contributor']
@@ -244,6 +251,23 @@ module pools 'modules/agent-pool.bicep' = [for pool in userPools: {
   }
 }]
 
+// After the cluster: each federated credential trusts its OIDC issuer (the cluster module's output). Key Vault Secrets
+// User on the identity's vault, if it names one, through modules/key-vault-role.bicep in the vault's group.
+module workloadIdentity 'modules/workload-identity.bicep' = [for wi in workloadIdentities: {
+  name: '${clusterName}-wi-${wi.name}'
+  params: {
+    name: wi.identityName
+    location: location
+    tags: tags
+    oidcIssuerUrl: cluster.outputs.oidcIssuerUrl
+    federatedCredentialName: wi.federatedCredentialName
+    subject: wi.subject
+    audiences: wi.audiences
+    keyVaultSecrets: wi.keyVaultSecrets
+    keyVaultSecretsUserRoleId: roleDefinitionIds['Key Vault Secrets User']
+  }
+}]
+
 // After the cluster and every user pool: the Flux controllers schedule on user pools.
 module flux 'modules/flux-extension.bicep' = {
   name: '${clusterName}-flux'
@@ -259,17 +283,41 @@ module flux 'modules/flux-extension.bicep' = {
   }
 }
 
-// One at a time, in order: the platform configuration first, tenants after it.
+// The platform configuration, after the extension and every workload identity: it receives their client ids and
+// the tenant as postBuild variables, as the Pulumi stamp injects them (ClusterSpec.injected_substitutions). A
+// for-expression may be a module parameter's value (Azure/bicep src/Bicep.Core.Samples/Files/baselines/Modules_CRLF/
+// main.bicep, propertyLoopInsideParameterValue), reading a module collection by index (Loops_LF/main.bicep,
+// propertyLoopDependencyOnModuleCollection; Microsoft Learn bicep diagnostics BCP144).
+module platform 'modules/flux-configuration.bicep' = {
+  name: '${clusterName}-flux-${fluxConfigurations[0].name}'
+  dependsOn: [
+    flux
+    workloadIdentity
+  ]
+  params: {
+    clusterName: cluster.outputs.name
+    configuration: fluxConfigurations[0]
+    protectedSettings: platformSecrets
+    injectedClientIds: [for (wi, i) in workloadIdentities: {
+      name: wi.clientIdVariable
+      value: workloadIdentity[i].outputs.clientId
+    }]
+    injectedVariables: tenantSubstitution
+  }
+}
+
+// Tenants after the platform (they build on what it installs), one at a time, in order. skip() returns the elements
+// after the first n (Microsoft Learn bicep-functions-string#skip, strings and arrays).
 @batchSize(1)
-module configurations 'modules/flux-configuration.bicep' = [for (configuration, i) in fluxConfigurations: {
+module tenants 'modules/flux-configuration.bicep' = [for configuration in skip(fluxConfigurations, 1): {
   name: '${clusterName}-flux-${configuration.name}'
   dependsOn: [
     flux
+    platform
   ]
   params: {
     clusterName: cluster.outputs.name
     configuration: configuration
-    protectedSettings: i == 0 ? platformSecrets : {}
   }
 }]
 

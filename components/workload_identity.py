@@ -4,6 +4,8 @@ The federated credential trusts the cluster's OIDC issuer for `system:serviceacc
 audience `api://AzureADTokenExchange`, as Microsoft's steps do (learn.microsoft.com/azure/aks/
 csi-secrets-store-identity-access: `az identity federated-credential create ... --issuer ${AKS_OIDC_ISSUER}
 --subject system:serviceaccount:...`). Reading secrets needs Key Vault Secrets User on an RBAC vault.
+The names, the subject and the audience come from WorkloadIdentitySpec, which `fleet render bicep` also reads
+(bicep-templates/modules/workload-identity.bicep creates the same resources).
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ import pulumi
 from pulumi_azure_native import managedidentity
 
 from .role_assignment import grant
-from .spec.cluster import WorkloadIdentitySpec
-
-TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+from .spec.cluster import TOKEN_EXCHANGE_AUDIENCE, WorkloadIdentitySpec
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         spec = args.spec
         self.identity = managedidentity.UserAssignedIdentity(
             name,
-            resource_name_=f"id-{args.cluster_name}-{spec.name}",
+            resource_name_=spec.identity_name(args.cluster_name),
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=dict(args.tags),
@@ -46,11 +46,11 @@ class WorkloadIdentity(pulumi.ComponentResource):
         )
         managedidentity.FederatedIdentityCredential(
             f"{name}-federation",
-            federated_identity_credential_resource_name=f"{spec.namespace}-{spec.service_account}"[:120],
+            federated_identity_credential_resource_name=spec.federated_credential_name,
             resource_name_=self.identity.name,
             resource_group_name=args.resource_group_name,
             issuer=args.oidc_issuer_url,
-            subject=f"system:serviceaccount:{spec.namespace}:{spec.service_account}",
+            subject=spec.subject,
             audiences=[TOKEN_EXCHANGE_AUDIENCE],
             opts=pulumi.ResourceOptions(parent=self),
         )

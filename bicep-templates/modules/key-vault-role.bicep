@@ -1,17 +1,18 @@
-// KMS etcd encryption: AKS needs the control-plane identity's access to the key *before* KMS is turned on
-// (learn.microsoft.com/azure/aks/use-kms-etcd-encryption, "Limitations"), so the cluster waits for this module.
-// Azure RBAC vaults only: Key Vault Crypto User on the vault, plus Key Vault Contributor for a private vault
-// (AKS creates the private link). Deployed into the vault's resource group.
-@description('Name of the key vault holding the KMS key (Azure RBAC permission model).')
+// Role assignments on a key vault (Azure RBAC permission model), deployed into the vault's resource group. Two uses:
+// KMS etcd encryption, where AKS needs the control-plane identity's access to the key *before* KMS is turned on
+// (learn.microsoft.com/azure/aks/use-kms-etcd-encryption, "Limitations"), so the cluster waits for this module:
+// Key Vault Crypto User on the vault, plus Key Vault Contributor for a private vault (AKS creates the private link);
+// and a workload identity reading secrets (Key Vault Secrets User, from modules/workload-identity.bicep).
+@description('Name of the key vault (Azure RBAC permission model): the one holding the KMS key, or one a workload identity reads.')
 param vaultName string
 
-@description('Principal id of the cluster control-plane identity.')
+@description('Principal id of the identity granted the roles (the control-plane identity, or a workload identity).')
 param principalId string
 
 @description('Built-in role definition ids (GUIDs) to assign on the vault, from the fact table builtin_roles.')
 param roleDefinitionIds array
 
-@description('Deterministic seed for the role assignment names (cluster name), so re-runs find them.')
+@description('Deterministic seed for the role assignment names (cluster name, or identity name), so re-runs find them.')
 param seed string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {

@@ -146,12 +146,28 @@ class WorkloadIdentitySpec(SpecModel):
     # Grants Key Vault Secrets User on this (Azure RBAC) vault.
     key_vault_secrets: KeyVaultId | None = None
 
+    # The names and the trust below are derived here once: the Pulumi component (components/workload_identity.py)
+    # creates the resources from them and `fleet render bicep` hands them to bicep-templates/ as parameters.
+    def identity_name(self, cluster_name: str) -> str:
+        return f"id-{cluster_name}-{self.name}"
+
+    @property
+    def federated_credential_name(self) -> str:
+        # The API allows 3-120 characters (^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$).
+        return f"{self.namespace}-{self.service_account}"[:120]
+
+    @property
+    def subject(self) -> str:
+        return f"system:serviceaccount:{self.namespace}:{self.service_account}"
+
     @property
     def client_id_variable(self) -> str:
         return f"{self.name.replace('-', '_')}_client_id"
 
 
 TENANT_ID_VARIABLE = "azure_tenant_id"
+# The audience AKS workload identity tokens carry (learn.microsoft.com/azure/aks/csi-secrets-store-identity-access).
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 
 
 PoolName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{0,11}$")]

@@ -1,7 +1,9 @@
 """`fleet render bicep`: the parameter file of bicep-templates/main.bicep for a stack, from the same spec.
 
 The values are computed here from the spec directly (not from the Pulumi components' argument builders),
-so the parity test against `fleet plan` compares two independent derivations of one source of truth.
+so the parity test against `fleet plan` compares two independent derivations of one source of truth. The
+workload identities' names, subject and postBuild variable are the exception: WorkloadIdentitySpec derives them
+once and both sides read them there, so the templates carry no naming rule of their own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from components.spec import ClusterSpec, load_stack
-from components.spec.cluster import AutoVersionPolicy, NodePoolSpec, SystemPoolSpec
+from components.spec.cluster import (
+    TOKEN_EXCHANGE_AUDIENCE,
+    AutoVersionPolicy,
+    NodePoolSpec,
+    SystemPoolSpec,
+    WorkloadIdentitySpec,
+)
 from components.spec.flux import BucketKeyAuth, FluxConfigurationSpec, HttpsAuth, SshAuth
 from components.spec.problems import Problem, SpecError
 from policies.baseline.facts.roles import role_id
@@ -26,7 +34,7 @@ _SECRET_PARAMETERS = {
 }
 # The built-in roles main.bicep assigns (`roleDefinitionIds['<name>']`), rendered from the fact table
 # builtin_roles so the templates carry no role GUID of their own.
-TEMPLATE_ROLES = ("Network Contributor", "Key Vault Crypto User", "Key Vault Contributor")
+TEMPLATE_ROLES = ("Network Contributor", "Key Vault Crypto User", "Key Vault Contributor", "Key Vault Secrets User")
 
 
 def _pool(pool: NodePoolSpec) -> dict[str, Any]:
@@ -130,6 +138,20 @@ def _configuration(config: FluxConfigurationSpec, scope: str) -> dict[str, Any]:
     return out
 
 
+def _workload_identity(w: WorkloadIdentitySpec, cluster_name: str) -> dict[str, Any]:
+    """Names, trust and injected variable as the spec derives them (components/workload_identity.py uses the same);
+    the template only creates what it is given."""
+    return {
+        "name": w.name,
+        "identityName": w.identity_name(cluster_name),
+        "federatedCredentialName": w.federated_credential_name,
+        "subject": w.subject,
+        "audiences": [TOKEN_EXCHANGE_AUDIENCE],
+        "keyVaultSecrets": w.key_vault_secrets or "",
+        "clientIdVariable": w.client_id_variable,
+    }
+
+
 def _secret_keys(config: FluxConfigurationSpec) -> list[str]:
     src = config.source
     if src.git and isinstance(src.git.auth, HttpsAuth):
@@ -228,6 +250,7 @@ def parameters(spec: ClusterSpec) -> dict[str, Any]:
             _configuration(spec.flux.platform, "cluster"),
             *[_configuration(t, "namespace") for t in spec.flux.tenants],
         ],
+        "workloadIdentities": [_workload_identity(w, spec.name) for w in spec.workload_identities],
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import inspect
 import json
 import re
 import shutil
@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi_azure_native import managedidentity
 from pycep import BicepParser
 from typer.testing import CliRunner
 
 from components.spec import SpecError, load_stack
+from components.spec.cluster import TENANT_ID_VARIABLE
 from fleet import cli
 from fleet.render.bicep import TEMPLATE_ROLES, render_bicep_params
 from tests.conftest import PROJECT_DIR, SHIPPED_STACKS, STACKS_DIR, plan_for, stack_document, write_stack
+from tests.render import bicep_eval
 
 TEMPLATES = PROJECT_DIR / "bicep-templates"
 BICEP_FILES = sorted(TEMPLATES.rglob("*.bicep"))
@@ -32,7 +35,7 @@ RUN = CliRunner()
 
 @cache
 def _tree(name: str) -> dict[str, Any]:
-    return BicepParser().parse(file_path=TEMPLATES / name)
+    return dict(BicepParser().parse(file_path=TEMPLATES / name))
 
 
 def _module(name: str) -> tuple[Any, dict[str, Any]]:
@@ -196,43 +199,61 @@ def test_parameter_file_equals_the_plan(stack: str) -> None:
     assert p["fluxExtension"]["releaseTrain"] == ext["releaseTrain"]
     assert p["fluxExtension"]["version"] == ext.get("version", "")
     assert p["fluxExtension"]["settings"] == ext["configurationSettings"]
+    _assert_configurations_equal_the_plan(STACKS_DIR, stack)
+
+
+def _assert_configurations_equal_the_plan(stacks_dir: Path, stack: str) -> None:
+    """Every flux configuration as ARM receives it equals the planned one, kustomizations included: those are
+    evaluated from the rendered parameters through main.bicep and flux-configuration.bicep (the postBuild variables
+    the stamp injects), values known only after deployment being UNKNOWN as in the preview plan."""
+    p = _params_in(stacks_dir, stack)
     configs = {
         r.inputs["fluxConfigurationName"]: r.inputs
-        for r in plan_for(STACKS_DIR, stack).resources
+        for r in plan_for(stacks_dir, stack).resources
         if r.type == "azure-native:kubernetesconfiguration:FluxConfiguration"
     }
     assert [c["name"] for c in p["fluxConfigurations"]] == list(configs)
+    deployed = _deployed_kustomizations(p)
     for rendered in p["fluxConfigurations"]:
         planned_config = configs[rendered["name"]]
-        for key in (
-            "scope",
-            "namespace",
-            "sourceKind",
-            "suspend",
-            "waitForReconciliation",
-            "gitRepository",
-            "kustomizations",
-        ):
-            assert rendered.get(key) == _without_injected(stack, key, planned_config.get(key)), (
-                stack,
-                rendered["name"],
-                key,
-            )
+        for key in ("scope", "namespace", "sourceKind", "suspend", "waitForReconciliation", "gitRepository"):
+            assert rendered.get(key) == planned_config.get(key), (stack, rendered["name"], key)
+        assert deployed[rendered["name"]] == planned_config["kustomizations"], (stack, rendered["name"])
 
 
-def _without_injected(stack: str, key: str, planned: Any) -> Any:
-    """Known gap: the templates create no workload identities, so the variables the Pulumi stamp injects
-    (their client ids, the tenant) are the one difference; everything else must be equal."""
-    injected = load_stack(STACKS_DIR, stack).spec.injected_substitutions
-    if key != "kustomizations" or not injected:
-        return planned
-    out = copy.deepcopy(planned)
-    for k in out.values():
-        substitute = (k.get("postBuild") or {}).get("substitute")
-        if substitute is not None:
-            assert set(injected) <= set(substitute), stack
-            for var in injected:
-                del substitute[var]
+UNKNOWN = "[unknown]"  # what a preview plan shows for a value known only after apply
+
+
+def _deployed_kustomizations(
+    p: dict[str, Any], *, client_ids: list[str] | None = None, tenant_id: str = UNKNOWN
+) -> dict[str, Any]:
+    """Per configuration: the kustomizations main.bicep's platform and tenant modules deploy, evaluated from the
+    rendered parameters (module parameters in main.bicep, then flux-configuration.bicep's variables). The identity
+    modules' clientId outputs and tenant() are given (UNKNOWN by default)."""
+    main = _tree("main.bicep")
+    module = _tree("modules/flux-configuration.bicep")
+    ids = client_ids if client_ids is not None else [UNKNOWN] * len(p["workloadIdentities"])
+    scope: dict[str, Any] = {
+        **p,
+        "cluster": {"outputs": {"name": p["clusterName"]}},
+        "workloadIdentity": [{"outputs": {"clientId": client_id}} for client_id in ids],
+        "tenant()": {"tenantId": tenant_id},
+        "platformSecrets": {},  # credentials: not part of the kustomizations
+    }
+    scope["tenantSubstitution"] = bicep_eval.evaluate(main["variables"]["tenantSubstitution"]["value"], scope)
+
+    def kustomizations(params: dict[str, Any], inner: dict[str, Any]) -> Any:
+        values = {name: bicep_eval.evaluate(value, inner) for name, value in params.items()}
+        return bicep_eval.module_scope(module, values)["kustomizations"]
+
+    platform = main["modules"]["platform"]["config"]
+    out = {p["fluxConfigurations"][0]["name"]: kustomizations(platform["params"], scope)}
+    tenants = main["modules"]["tenants"]["config"]
+    loop = tenants["loop_type"]["detail"]
+    for configuration in bicep_eval.evaluate(loop["array_name"], scope):
+        out[configuration["name"]] = kustomizations(
+            tenants["config"]["params"], {**scope, loop["item_name"]: configuration}
+        )
     return out
 
 
@@ -481,3 +502,162 @@ def test_role_ids_come_from_the_fact_table() -> None:
         if r.type == "azure-native:authorization:RoleAssignment" and r.inputs["scope"] == subnet
     ]
     assert planned["roleDefinitionId"].rsplit("/", 1)[-1] == table["Network Contributor"]
+
+
+def _workload_identity_resources(stacks_dir: Path, stack: str, type_token: str) -> list[dict[str, Any]]:
+    return [
+        r.inputs
+        for r in plan_for(stacks_dir, stack).resources
+        if r.type == type_token and "aksfleet:index:WorkloadIdentity$" in r.urn
+    ]
+
+
+def _assert_workload_identities_equal_the_plan(stacks_dir: Path, stack: str) -> None:
+    """The identities, federated credentials and Key Vault grants the templates create from the rendered
+    parameters are those of the plan."""
+    p = _params_in(stacks_dir, stack)
+    rendered = p["workloadIdentities"]
+    identities = _workload_identity_resources(stacks_dir, stack, "azure-native:managedidentity:UserAssignedIdentity")
+    # The plan lists resources in its own order: compare as sets.
+    assert {w["identityName"] for w in rendered} == {i["resourceName"] for i in identities}
+    assert len(rendered) == len(identities)
+    assert all((i["location"], i["tags"]) == (p["location"], p["tags"]) for i in identities)
+    credentials = _workload_identity_resources(
+        stacks_dir, stack, "azure-native:managedidentity:FederatedIdentityCredential"
+    )
+    assert sorted(
+        (w["identityName"], w["federatedCredentialName"], w["subject"], w["audiences"]) for w in rendered
+    ) == sorted(
+        (c["resourceName"], c["federatedIdentityCredentialResourceName"], c["subject"], c["audiences"])
+        for c in credentials
+    )
+    grants = _workload_identity_resources(stacks_dir, stack, "azure-native:authorization:RoleAssignment")
+    assert sorted(w["keyVaultSecrets"] for w in rendered if w["keyVaultSecrets"]) == sorted(g["scope"] for g in grants)
+    secrets_user = _table_roles()["Key Vault Secrets User"]
+    assert p["roleDefinitionIds"]["Key Vault Secrets User"] == secrets_user
+    assert all(g["roleDefinitionId"].rsplit("/", 1)[-1] == secrets_user for g in grants)
+    assert all(g["principalType"] == "ServicePrincipal" for g in grants)
+    assert [w["clientIdVariable"] for w in rendered] + ([TENANT_ID_VARIABLE] if rendered else []) == (
+        load_stack(stacks_dir, stack).spec.injected_substitutions
+    )
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_workload_identities_equal_the_plan(stack: str) -> None:
+    _assert_workload_identities_equal_the_plan(STACKS_DIR, stack)
+
+
+def _two_identities(cluster: dict[str, Any]) -> None:
+    cluster["workloadIdentities"].append({"name": "cert-manager", "namespace": "cert-manager", "serviceAccount": "cm"})
+    platform = cluster["flux"]["platform"]["kustomizations"]
+    # A second platform kustomization with postBuild, declaring a variable the stamp's own value replaces.
+    platform["infra-configs"]["postBuild"] = {"substitute": {"podinfo_client_id": "stale"}}
+    # A tenant's postBuild gets nothing injected.
+    cluster["flux"]["tenants"][0]["kustomizations"]["app"]["postBuild"] = {"substitute": {"team": "payments"}}
+
+
+def test_two_identities_without_and_with_a_vault_equal_the_plan(derived_stack: Callable[..., Path]) -> None:
+    stacks = derived_stack("prod-japaneast", _two_identities, name="wi")
+    _assert_workload_identities_equal_the_plan(stacks, "wi")
+    _assert_configurations_equal_the_plan(stacks, "wi")
+    # Each variable holds its own identity's client id (the plan shows them all as unknown, so name them here).
+    p = _params_in(stacks, "wi")
+    assert [w["keyVaultSecrets"] == "" for w in p["workloadIdentities"]] == [False, True]
+    deployed = _deployed_kustomizations(p, client_ids=["id-podinfo", "id-cm"], tenant_id="tenant")
+    injected = {"podinfo_client_id": "id-podinfo", "cert_manager_client_id": "id-cm", "azure_tenant_id": "tenant"}
+    declared = p["fluxConfigurations"][0]["kustomizations"]["apps"]["postBuild"]["substitute"]
+    assert deployed["platform"]["apps"]["postBuild"]["substitute"] == {**declared, **injected}
+    assert deployed["platform"]["infra-configs"]["postBuild"]["substitute"] == injected
+    assert "postBuild" not in deployed["platform"]["infra-controllers"]
+    assert deployed["payments"]["app"]["postBuild"]["substitute"] == {"team": "payments"}
+
+
+def test_without_workload_identities_nothing_is_injected() -> None:
+    p = _params("dev")
+    assert p["workloadIdentities"] == []
+    deployed = _deployed_kustomizations(p, tenant_id="tenant")
+    assert deployed == {c["name"]: c["kustomizations"] for c in p["fluxConfigurations"]}
+
+
+def test_workload_identity_module_creates_what_the_component_does() -> None:
+    module = _tree("modules/workload-identity.bicep")
+    identity, federation = module["resources"]["identity"], module["resources"]["federation"]
+    # The API version pulumi-azure-native sends for both resources.
+    for resource in (managedidentity.UserAssignedIdentity, managedidentity.FederatedIdentityCredential):
+        version = re.search(r"Uses Azure REST API version (\S+)\.", inspect.getsource(resource))
+        assert version and {identity["api_version"], federation["api_version"]} == {version.group(1)}
+    assert identity["type"] == "Microsoft.ManagedIdentity/userAssignedIdentities"
+    assert identity["config"] == {"name": "name", "location": "location", "tags": "tags"}
+    assert federation["type"] == "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+    assert federation["config"] == {
+        "parent": "identity",
+        "name": "federatedCredentialName",
+        "properties": {"issuer": "oidcIssuerUrl", "subject": "subject", "audiences": "audiences"},
+    }
+    # Key Vault Secrets User through key-vault-role.bicep, in the vault's group, only when a vault is named.
+    grant = module["modules"]["secretsUser"]
+    assert grant["detail"]["path"] == "key-vault-role.bicep"
+    assert json.dumps(grant["config"]["condition"]) == json.dumps(
+        {
+            "operator": {
+                "type": "not",
+                "operands": {
+                    "bool_value": {"function": {"type": "empty", "parameters": {"item_to_test": "keyVaultSecrets"}}}
+                },
+            }
+        }
+    )
+    body = grant["config"]["config"]
+    scope = body["scope"]["function"]
+    assert scope["type"] == "resource_group"
+    indices = {k: v["operator"]["operands"] for k, v in scope["parameters"].items()}
+    assert {k: (v["operand_1"], v["operand_2"]) for k, v in indices.items()} == {
+        "subscription_id": ("vaultParts", 2),
+        "resource_group_name": ("vaultParts", 4),
+    }
+    assert body["params"]["vaultName"]["operator"]["operands"] == {"operand_1": "vaultParts", "operand_2": 8}
+    assert body["params"]["roleDefinitionIds"] == ["keyVaultSecretsUserRoleId"]
+    assert body["params"]["seed"] == "name"
+    assert bicep_eval.evaluate(body["params"]["principalId"], {"identity": {"properties": {"principalId": "p"}}}) == "p"
+    outputs = {name: output["value"] for name, output in module["outputs"].items()}
+    for name in ("clientId", "principalId", "tenantId"):
+        assert bicep_eval.evaluate(outputs[name], {"identity": {"properties": {name: name.upper()}}}) == name.upper()
+
+
+def test_main_creates_the_identities_after_the_cluster_and_the_platform_after_them() -> None:
+    main = _tree("main.bicep")
+    assert "workloadIdentities" in main["parameters"] and main["parameters"]["workloadIdentities"]["default"] == []
+    loop = main["modules"]["workloadIdentity"]
+    assert loop["detail"]["path"] == "modules/workload-identity.bicep"
+    assert loop["config"]["loop_type"]["detail"] == {"item_name": "wi", "array_name": "workloadIdentities"}
+    params = loop["config"]["config"]["params"]
+    # The rendered names reach the module unchanged; the issuer is the cluster module's output.
+    wi = {key: f"<{key}>" for key in ("identityName", "federatedCredentialName", "subject", "audiences")}
+    scope = {
+        "wi": {**wi, "keyVaultSecrets": "<vault>"},
+        "cluster": {"outputs": {"oidcIssuerUrl": "<issuer>"}},
+        "roleDefinitionIds": {"Key Vault Secrets User": "<role>"},
+        "location": "<location>",
+        "tags": "<tags>",
+    }
+    assert {name: bicep_eval.evaluate(value, scope) for name, value in params.items()} == {
+        "name": "<identityName>",
+        "location": "<location>",
+        "tags": "<tags>",
+        "oidcIssuerUrl": "<issuer>",
+        "federatedCredentialName": "<federatedCredentialName>",
+        "subject": "<subject>",
+        "audiences": "<audiences>",
+        "keyVaultSecrets": "<vault>",
+        "keyVaultSecretsUserRoleId": "<role>",
+    }
+    issuer = json.dumps(_tree("modules/managed-cluster.bicep")["outputs"]["oidcIssuerUrl"])
+    assert '"oidcIssuerProfile", "operand_2": "issuerURL"' in issuer
+    # The platform configuration waits for the extension and every identity; tenants for the platform, one by one.
+    platform = main["modules"]["platform"]["config"]
+    assert platform["dependsOn"] == ["flux", "workloadIdentity"]
+    assert platform["params"]["injectedVariables"] == "tenantSubstitution"
+    tenants = main["modules"]["tenants"]
+    assert tenants["decorators"] == [{"type": "batchSize", "argument": 1}]
+    assert tenants["config"]["config"]["dependsOn"] == ["flux", "platform"]
+    assert "injectedClientIds" not in tenants["config"]["config"]["params"]

@@ -16,7 +16,7 @@ class Problem:
         return f"{self.file}: {self.path}: {message}" if self.path else f"{self.file}: {message}"
 
 
-MAX_MESSAGE = 400
+MAX_MESSAGE = 1500  # room for an "accepted:" list of every rule id; far below a pasted blob
 
 
 def _shortened(message: str) -> str:

@@ -11,6 +11,7 @@ import ipaddress
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from policies.baseline import ip_ranges
 from policies.baseline.facts import host_keys
 
 from .cluster import ClusterSpec, NetworkSpec
@@ -64,17 +65,46 @@ def _check_api_server(spec: ClusterSpec) -> Iterator[Finding]:
             "apiServer.authorizedIpRanges",
             "a public API server must be limited to known ranges; accepted: a list of CIDRs, or private: true",
         )
-    for i, cidr in enumerate(api.authorized_ip_ranges):
-        try:
-            net = ipaddress.IPv4Network(cidr)
-        except ValueError:
-            yield f"apiServer.authorizedIpRanges[{i}]", f"not an IPv4 CIDR; got {cidr!r}"
-            continue
-        if net.prefixlen == 0:
+    yield from _check_authorized_ranges(api.authorized_ip_ranges)
+
+
+# AKS takes at most 200 authorized ranges (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges: "The
+# upper limit for the number of IP ranges you can specify is 200").
+MAX_AUTHORIZED_RANGES = 200
+
+
+def _check_authorized_ranges(ranges: list[str]) -> Iterator[Finding]:
+    """Each entry must be an IPv4 CIDR AKS reads one way; the union must not be the whole Internet.
+
+    How wide the union may be is policy (AKS-005's widestIPv4Prefix, per environment); that it is not every
+    public address, whatever the spelling or the split, is a property of the spec."""
+    path = "apiServer.authorizedIpRanges"
+    if len(ranges) > MAX_AUTHORIZED_RANGES:
+        yield path, f"{len(ranges)} ranges; AKS accepts at most {MAX_AUTHORIZED_RANGES}"
+    exposure = ip_ranges.measure(ranges)
+    for entry in exposure.entries:
+        where = f"{path}[{entry.index}]"
+        if entry.network is None:
             yield (
-                f"apiServer.authorizedIpRanges[{i}]",
-                "0.0.0.0/0 opens the API server to the internet; accepted: specific ranges",
+                where,
+                f"{entry.problem}; got {entry.text[:80]!r}; accepted: an IPv4 CIDR such as 203.0.113.0/24, "
+                "without spaces or zero padding",
             )
+        elif entry.network.version == 6:
+            # The Azure CLI refuses IPv6 authorized ranges ("--api-server-authorized-ip-ranges cannot be IPv6
+            # addresses", validate_ip_ranges in Azure/azure-cli acs/_validators.py) and every example in the AKS
+            # article is IPv4. What the ARM API itself does with one is not documented: refused, not guessed.
+            yield where, f"AKS authorized IP ranges are IPv4 only; got {entry.text!r}; accepted: an IPv4 CIDR"
+        elif entry.host_bits:
+            # "When you specify a CIDR range, start with the first IP address in the range"
+            # (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges); the Azure CLI refuses it otherwise.
+            yield where, f"host bits are set in {entry.text!r}; accepted: {entry.network}, the range's first address"
+    if exposure.opens_whole_internet(4):
+        yield (
+            path,
+            "together these ranges open the API server to every public IPv4 address (the whole internet); "
+            "accepted: the specific ranges you administer from",
+        )
 
 
 def _check_security(spec: ClusterSpec) -> Iterator[Finding]:

@@ -3,7 +3,8 @@ hand, by another team, Arc-enabled) are held to the same rules, at management-gr
 
 - Audit/Deny definitions for the catalogue's cluster rules that Azure Policy can express with
   `Microsoft.ContainerService/managedClusters` aliases (the aliases the built-in AKS definitions use).
-  Rules that aliases cannot express are listed, with the reason, in the initiative's metadata.
+  Rules that aliases cannot express are listed, with the reason, in the initiative's metadata; rules they
+  express only in part say what is missing in the definition's description and the initiative's metadata.
 - Two DeployIfNotExists definitions: the microsoft.flux extension, and the platform flux configuration,
   for AKS and Arc-enabled clusters. ARM cannot order resources across two policy deployments, so the
   configuration's template declares the extension too (an idempotent PUT of the same extension) and
@@ -40,19 +41,53 @@ def _pools_where(condition: dict[str, Any]) -> dict[str, Any]:
     return {"count": {"field": f"{MC}agentPoolProfiles[*]", "where": condition}, "greater": 0}
 
 
+RANGES = f"{MC}apiServerAccessProfile.authorizedIPRanges"
+# Each family's space in two halves. A range that contains either half opens at least ~1.8 billion public IPv4
+# (or ~2^127 IPv6) addresses, more than AKS-005 allows at any setting (its widest*Prefix floor is /2), so this
+# condition never denies what the rule accepts.
+HALVES = {"IPv4": ("0.0.0.0/1", "128.0.0.0/1"), "IPv6": ("::/1", "8000::/1")}
+
+
+def _range_holds_a_half() -> dict[str, Any]:
+    """Some authorized range contains a whole half of its family's address space.
+
+    `ipRangeContains(range, targetRange)` is a policy-rule function; "mixing between IP families isn't allowed and
+    results in evaluation failure", and a failed evaluation is an implicit deny (learn.microsoft.com/azure/
+    governance/policy/concepts/definition-structure-policy-rule, "Policy functions" and "Avoiding template
+    failures"). So each range is tested against the halves of its own family: `if` evaluates only the branch its
+    condition picks (learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-logical#if), and
+    only IPv6 text holds ':' (`contains` on a string is a case-sensitive substring test, template-functions-string).
+    Within a field count, `current('<alias>[*]')` is the element being counted (same page, "The current function").
+    """
+    entry = f"current('{RANGES}[*]')"
+
+    def holds(family: str) -> str:
+        low, high = HALVES[family]
+        # ipRangeContains(range, targetRange): does the authorized range contain the half?
+        return f"or(ipRangeContains({entry}, '{low}'), ipRangeContains({entry}, '{high}'))"
+
+    expression = f"[if(contains({entry}, ':'), {holds('IPv6')}, {holds('IPv4')})]"
+    return {"count": {"field": f"{RANGES}[*]", "where": {"value": expression, "equals": True}}, "greater": 0}
+
+
 # rule id -> the violation condition (added under allOf with the type check)
 CONDITIONS: dict[str, dict[str, Any]] = {
     "AKS-001": _not("disableLocalAccounts", True),
     "AKS-002": _not("aadProfile.managed", True),
     "AKS-003": _not("aadProfile.enableAzureRBAC", True),
     "AKS-004": {"field": f"{MC}enableRBAC", "equals": False},
+    # Microsoft's built-in "Authorized IP ranges should be defined on Kubernetes Services" (0e246bcf-5f6f-4f87-
+    # bc6f-775d4712c7ea, Azure/azure-policy built-in-policies/policyDefinitions/Security Center/
+    # ASC_EnableIpRanges_KubernetesService_Audit.json) only asks that authorizedIPRanges exists: 0.0.0.0/0 passes
+    # it. This one also denies a range that holds half a family's space (see PARTIALLY_EXPRESSIBLE for the rest).
     "AKS-005": {
         "allOf": [
             _not("apiServerAccessProfile.enablePrivateCluster", True),
             {
                 "anyOf": [
-                    {"field": f"{MC}apiServerAccessProfile.authorizedIPRanges", "exists": "false"},
-                    {"count": {"field": f"{MC}apiServerAccessProfile.authorizedIPRanges[*]"}, "equals": 0},
+                    {"field": RANGES, "exists": "false"},
+                    {"count": {"field": f"{RANGES}[*]"}, "equals": 0},
+                    _range_holds_a_half(),
                 ]
             },
         ]
@@ -99,22 +134,39 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "AKS-034": "compares the OS disk with per-size capacities (facts/vm_sizes.toml), which no alias exposes",
     "AKS-035": "about the toolkit's own fact tables, not the cluster",
 }
+# Rules exported with a condition weaker than the rule: what the definition cannot say goes in its metadata
+# (`notExpressed`, flagged in its description) and in the initiative's `partiallyExported`, so nobody mistakes the
+# Azure Policy for the whole rule. A definition's description holds at most 512 characters and each metadata
+# property at most 1,024 (learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics).
+PARTIALLY_EXPRESSIBLE: dict[str, str] = {
+    "AKS-005": (
+        "Azure Policy cannot take the union of a list of ranges or count the public addresses it opens, so this "
+        "definition denies a public API server with no authorized ranges, or with any single range that contains "
+        f"half of the IPv4 ({' or '.join(HALVES['IPv4'])}) or IPv6 ({' or '.join(HALVES['IPv6'])}) space. "
+        "Lists that open the whole Internet in smaller pieces (four /2s), or more public space than "
+        "widestIPv4Prefix / widestIPv6Prefix allow, are caught by CrossGuard, fleet plan and fleet audit only. "
+        "A range ipRangeContains cannot read fails the evaluation, which Azure Policy treats as a deny."
+    ),
+}
 
 
 def _definition(rule: Rule, environment: str) -> dict[str, Any]:
     default = "Deny" if rule.enforcement_for(environment) == "mandatory" else "Audit"
+    partial = rule.id in PARTIALLY_EXPRESSIBLE
     return {
         "name": f"aksfleet-{rule.id.lower()}",
         "properties": {
             "displayName": f"{rule.id} {rule.title}",
             "policyType": "Custom",
             "mode": "Indexed",
-            "description": f"{rule.rationale} Remediation: {rule.remediation}",
+            "description": f"{rule.rationale} Remediation: {rule.remediation}"
+            + (" Azure Policy expresses this rule only in part: see metadata.notExpressed." if partial else ""),
             "metadata": {
                 "category": "Kubernetes",
                 "version": "1.0.0",
                 "ruleId": rule.id,
                 "references": list(rule.references),
+                **({"notExpressed": PARTIALLY_EXPRESSIBLE[rule.id]} if partial else {}),
             },
             "parameters": {
                 "effect": {
@@ -359,6 +411,7 @@ def export_initiative(
                 "notExported": {
                     rule_id: NOT_EXPRESSIBLE[rule_id] for rule_id in cluster_rules if rule_id in NOT_EXPRESSIBLE
                 },
+                "partiallyExported": dict(PARTIALLY_EXPRESSIBLE),
             },
             "parameters": parameters,
             "policyDefinitions": references,

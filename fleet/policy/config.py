@@ -101,6 +101,9 @@ def _check_entry(shown: str, name: str, rule: Rule, value: dict[str, Any]) -> li
         expected = _JSON_TYPES.get(str(schema.get("type")), object)
         if not isinstance(item, expected) or (isinstance(item, bool) and schema.get("type") != "boolean"):
             problems.append(Problem(shown, f"{name}.{key}", f"expected {schema.get('type')}; got {item!r}"))
+        elif isinstance(item, int | float) and not schema.get("minimum", item) <= item <= schema.get("maximum", item):
+            bounds = f"{schema.get('minimum', '-inf')}..{schema.get('maximum', 'inf')}"
+            problems.append(Problem(shown, f"{name}.{key}", f"{item} is out of range; accepted: {bounds}"))
         elif schema.get("format") == "regex":
             try:
                 re.compile(str(item))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from . import ip_ranges
 from .facts import kubernetes, regions, vm_sizes
 from .model import (
     CLUSTER,
@@ -54,11 +55,21 @@ def _k8s_rbac(r: Resource, ctx: Context) -> Iterator[str]:
 def _api_exposure(r: Resource, ctx: Context) -> Iterator[str]:
     if get_bool(r.props, "apiServerAccessProfile.enablePrivateCluster") is True:
         return
-    ranges = [str(x) for x in get_list(r.props, "apiServerAccessProfile.authorizedIPRanges")]
+    ranges = get_list(r.props, "apiServerAccessProfile.authorizedIPRanges")
     if not ranges:
         yield "the API server is public and open to every address: make it private or set authorizedIPRanges"
-    elif any(x.endswith("/0") for x in ranges):
-        yield "authorizedIPRanges contains a /0 range, which opens the API server to the internet"
+        return
+    # Judged by the union of the address space the list opens (policies/baseline/ip_ranges.py), so splitting
+    # 0.0.0.0/0 into halves, or spelling it another way, changes nothing.
+    exposure = ip_ranges.measure(ranges)
+    for entry in exposure.unreadable:
+        yield (
+            f"authorizedIPRanges[{entry.index}] {entry.text[:80]!r}: {entry.problem}, so the space it opens is "
+            "unknown; accepted: a CIDR such as 203.0.113.0/24"
+        )
+    widest = {4: int(ctx.config["widestIPv4Prefix"]), 6: int(ctx.config["widestIPv6Prefix"])}
+    for line in ip_ranges.too_wide(exposure, widest):
+        yield f"authorizedIPRanges: {line}; accepted: the ranges you administer from"
 
 
 def _network_policy(r: Resource, ctx: Context) -> Iterator[str]:
@@ -352,7 +363,10 @@ RULES: list[Rule] = [
         property_path="apiServerAccessProfile",
         applies_to=CLUSTER_ONLY,
         rationale="A public control-plane endpoint open to the internet invites credential stuffing and exploits.",
-        remediation="Set apiServer.private: true, or list authorizedIpRanges (never 0.0.0.0/0).",
+        remediation=(
+            "Set apiServer.private: true, or list authorizedIpRanges that together open only the networks you "
+            "administer from (at most widestIPv4Prefix / widestIPv6Prefix of public space)."
+        ),
         references=(
             "CKV_AZURE_6",
             "CKV_AZURE_115",
@@ -361,6 +375,17 @@ RULES: list[Rule] = [
             "CIS 5.4.1",
             "CIS 5.4.2",
         ),
+        # The union of the ranges may open at most as many public addresses as one /8 (16.7 million IPv4
+        # addresses) or one /32 (2^96 IPv6 addresses). The networks a team administers from (offices, VPN, CI
+        # egress) are a few small blocks (the dev stack lists a /24 and a /28); a list past these sizes is
+        # "everyone" in practice, so it blocks in every environment (the rule is mandatory everywhere), and an
+        # environment that needs more sets its own value in policies/config/<env>.json. The floor of 2 keeps the
+        # Azure Policy export, which denies any single range holding half a family's space, from denying what
+        # this rule accepts.
+        config_schema={
+            "widestIPv4Prefix": {"type": "integer", "default": 8, "minimum": 2, "maximum": 32},
+            "widestIPv6Prefix": {"type": "integer", "default": 32, "minimum": 2, "maximum": 128},
+        },
     ),
     _rule(
         id="AKS-006",

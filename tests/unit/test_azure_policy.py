@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fleet import cli
-from fleet.policy.azure_policy import CONDITIONS, NOT_EXPRESSIBLE, export_initiative
+from fleet.policy.azure_policy import CONDITIONS, NOT_EXPRESSIBLE, PARTIALLY_EXPRESSIBLE, export_initiative
 from policies.baseline import BY_ID, CATALOGUE
 
 FILES = export_initiative("prod", management_group="mg-platform")
@@ -114,3 +114,25 @@ def test_export_command_writes_the_files(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert (tmp_path / "initiative.json").is_file() and len(list((tmp_path / "definitions").glob("*.json"))) == 23
     assert CliRunner().invoke(cli.app, ["policy", "export-azure", "-o", str(tmp_path), "-e", "qa"]).exit_code == 2
+
+
+@pytest.mark.parametrize("name", sorted(DEFINITIONS))
+def test_definitions_fit_azure_policy_size_limits(name: str) -> None:
+    # "description a maximum length of 512 characters"; "Each metadata property has a limit of 1,024 characters"
+    # (learn.microsoft.com/azure/governance/policy/concepts/definition-structure-basics).
+    props = DEFINITIONS[name]["properties"]
+    assert len(props["description"]) <= 512
+    for key, value in props["metadata"].items():
+        assert len(value if isinstance(value, str) else json.dumps(value)) <= 1024, key
+
+
+def test_partially_exported_rules_say_what_is_missing() -> None:
+    assert set(PARTIALLY_EXPRESSIBLE) <= set(CONDITIONS)
+    for rule_id, missing in PARTIALLY_EXPRESSIBLE.items():
+        props = DEFINITIONS[f"definitions/aksfleet-{rule_id.lower()}.json"]["properties"]
+        assert props["metadata"]["notExpressed"] == missing and "only in part" in props["description"]
+    assert INITIATIVE["properties"]["metadata"]["partiallyExported"] == PARTIALLY_EXPRESSIBLE
+    others = [
+        d for n, d in DEFINITIONS.items() if d["properties"]["metadata"].get("ruleId") not in PARTIALLY_EXPRESSIBLE
+    ]
+    assert all("notExpressed" not in d["properties"]["metadata"] for d in others)

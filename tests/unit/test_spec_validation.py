@@ -207,8 +207,8 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
         "open API server",
         "dev",
         lambda c: c["apiServer"].update(authorizedIpRanges=["0.0.0.0/0"]),
-        "apiServer.authorizedIpRanges[0]",
-        "opens the API server to the internet",
+        "aksfleet:cluster.apiServer.authorizedIpRanges",
+        "open the API server to every public IPv4 address (the whole internet)",
     ),
     (
         "workload identity without OIDC",

@@ -30,6 +30,7 @@ from fleet.policy.config import config_path, load_config  # noqa: E402
 from fleet.rollout.engine import rollout  # noqa: E402
 from fleet.rollout.journal import Journal  # noqa: E402
 from fleet.rollout.pipeline import run_stack  # noqa: E402
+from fleet.rollout.provenance import Provenance  # noqa: E402
 from policies.baseline import ENVIRONMENTS  # noqa: E402
 from tests.fakes.arm import ArmEmulator  # noqa: E402
 
@@ -108,7 +109,13 @@ def main() -> None:
     executor = Simulated(args.stack_seconds)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        result = rollout(fleet, lambda s: run_stack(s, executor, None, dry_run=False), Journal(Path(tmp) / "j.jsonl"))
+        result = rollout(
+            fleet,
+            lambda s: run_stack(s, executor, None, dry_run=False),
+            Journal(Path(tmp) / "j.jsonl"),
+            dry_run=False,
+            provenance=lambda s: Provenance(spec_digest="0" * 64, commit=None),  # simulated stacks have no file
+        )
         wall = time.perf_counter() - start
     ideal = math.ceil(args.stacks / args.concurrency) * args.stack_seconds
     print(

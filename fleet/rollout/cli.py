@@ -18,6 +18,8 @@ from fleet.errors import EXIT_CLEAN, BadInput, bad_option, exit_code
 from .engine import RolloutResult, rollout
 from .journal import Journal
 from .pipeline import StackOutcome, run_stack
+from .provenance import provenance_of
+from .resume import check_options
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -26,10 +28,23 @@ def rollout_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Plan, policy and guard every stack; change nothing.")
     ] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Skip stacks the journal records as finished.")] = False,
-    journal_path: Annotated[Path, typer.Option("--journal", help="Where the rollout records its progress.")] = (
-        PROJECT_DIR / ".fleet" / "rollout.jsonl"
-    ),
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the most recent unfinished (killed, halted or failed) real rollout in --journal; "
+            "skip only the stacks it deployed from today's spec and commit. Nothing to resume: a new rollout.",
+        ),
+    ] = False,
+    resume_id: Annotated[
+        str | None,
+        typer.Option(
+            "--resume-id", help="Continue this rollout (the id in the summary title) instead; implies --resume."
+        ),
+    ] = None,
+    journal_path: Annotated[
+        Path, typer.Option("--journal", help="The JSON-lines journal the rollout appends to (folder created).")
+    ] = PROJECT_DIR / ".fleet" / "rollout.jsonl",
     stack: Annotated[list[str] | None, typer.Option("--stack", "-s", help="Only these stacks (repeatable).")] = None,
     base: Annotated[str | None, typer.Option("--base", help="Dry run: diff each plan against this git ref.")] = None,
     allow_replace: Annotated[bool, typer.Option("--allow-replace", help="Accept protected replaces.")] = False,
@@ -55,6 +70,11 @@ def rollout_command(
     if emit is not None:
         _emit(emit, fleet, output)
         return EXIT_CLEAN
+    check_options(dry_run=dry_run, resume=resume, resume_id=resume_id)
+    journal = Journal(journal_path)  # an unwritable --journal stops here, before anything runs
+    selected = [name for name in fleet.stacks if not stack or name in stack]
+    provenance = provenance_of(stacks_dir)
+    today = {name: provenance(name) for name in selected}  # a stack file that does not load stops here too
     runner = _runner(stacks_dir, dry_run, base, allow_replace, cloud, subscription, gate_timeout)
     console = Console()
     with Progress(
@@ -71,7 +91,15 @@ def rollout_command(
             progress.console.print(f"[dim]{ring}[/] {name}: {mark} {escape(outcome.detail)}")
 
         result = rollout(
-            fleet, runner, Journal(journal_path), resume=resume, only=set(stack) if stack else None, listener=listener
+            fleet,
+            runner,
+            journal,
+            dry_run=dry_run,
+            provenance=today.__getitem__,
+            resume=resume,
+            resume_id=resume_id,
+            only=set(selected),
+            listener=listener,
         )
     _summary(result, console)
     return exit_code(result.ok)
@@ -123,15 +151,21 @@ def _emit(kind: str, fleet: object, output: Path | None) -> None:
 
 
 def _summary(result: RolloutResult, console: Console) -> None:
-    table = Table(title=f"rollout {result.run_id}", title_justify="left")
+    # Whole lines, never folded into a table cell, so CI logs and grep read them.
+    for note in result.notes:
+        console.print(escape(note), soft_wrap=True)
+    for name, why in result.redeployed.items():
+        console.print(escape(f"{name}: deployed again: {why}"), soft_wrap=True)
+    title = f"rollout {result.rollout_id}" + (" (dry run: nothing deployed)" if result.dry_run else "")
+    table = Table(title=title, title_justify="left")
     for column in ("ring", "stack", "result", "phase", "seconds", "detail"):
         table.add_column(column, overflow="fold")
     for ring, outcome in result.outcomes:
         seconds = f"{sum(outcome.durations.values()):.1f}"
         mark = "[green]ok[/]" if outcome.ok else "[red]failed[/]"
         table.add_row(ring, outcome.stack, mark, outcome.phase, seconds, escape(outcome.detail))
-    for name in result.skipped:
-        table.add_row("", name, "[dim]skipped[/]", "", "", "finished in an earlier run")
+    for name, why in result.skipped.items():
+        table.add_row("", name, "[dim]skipped[/]", "", "", escape(why))
     for name in result.not_started:
         table.add_row("", name, "[yellow]not started[/]", "", "", "")
     console.print(table)

@@ -23,6 +23,7 @@ class StackOutcome:
     detail: str = ""
     durations: dict[str, float] = field(default_factory=dict)
     advisories: list[str] = field(default_factory=list)
+    deployed: bool = False  # `up` ran and the gate passed: only this makes the journal record `succeeded`
 
 
 def run_stack(stack: str, executor: Executor, gate: Gate | None, *, dry_run: bool) -> StackOutcome:
@@ -58,4 +59,4 @@ def run_stack(stack: str, executor: Executor, gate: Gate | None, *, dry_run: boo
             failing = "; ".join(str(s) for s in health.failing[:5])
             detail = health.reason + (f" — failing: {failing}" if failing else "")
             return StackOutcome(stack, False, "gate", detail, durations, preview.advisories)
-    return StackOutcome(stack, True, "done", changes, durations, preview.advisories)
+    return StackOutcome(stack, True, "done", changes, durations, preview.advisories, deployed=True)

@@ -26,6 +26,7 @@ from fleet.policy.config import config_path, load_config
 from fleet.rollout.engine import rollout
 from fleet.rollout.journal import Journal
 from fleet.rollout.pipeline import run_stack
+from fleet.rollout.provenance import provenance_of
 from policies.baseline import ENVIRONMENTS
 from tests.conftest import STACKS_DIR
 from tests.fakes.arm import ArmEmulator, ComplianceScript, secure_cluster_properties
@@ -199,7 +200,11 @@ def test_rollout_halts_when_the_canary_never_reconciles(tmp_path: Path) -> None:
             resolver=lambda url, ref: None,
         )
         result = rollout(
-            load_fleet(STACKS_DIR), lambda s: run_stack(s, executor, gate, dry_run=False), Journal(tmp_path / "j.jsonl")
+            load_fleet(STACKS_DIR),
+            lambda s: run_stack(s, executor, gate, dry_run=False),
+            Journal(tmp_path / "j.jsonl"),
+            dry_run=False,
+            provenance=provenance_of(STACKS_DIR),
         )
     assert result.halted_at == "canary" and executor.ups == ["dev"]
     assert result.not_started == ["staging", "prod-japaneast", "prod-japanwest"]
@@ -219,12 +224,14 @@ def test_rollout_of_the_fleet_through_the_emulator(tmp_path: Path) -> None:
             resolver=lambda url, ref: None,
         )
         journal = Journal(tmp_path / "j.jsonl")
-        result = rollout(load_fleet(STACKS_DIR), lambda s: run_stack(s, executor, gate, dry_run=False), journal)
+        deploy = lambda s: run_stack(s, executor, gate, dry_run=False)  # noqa: E731
+        today = provenance_of(STACKS_DIR)
+        result = rollout(load_fleet(STACKS_DIR), deploy, journal, dry_run=False, provenance=today)
         assert result.ok and sorted(executor.ups) == sorted(load_fleet(STACKS_DIR).stacks)
         again = rollout(
-            load_fleet(STACKS_DIR), lambda s: run_stack(s, executor, gate, dry_run=False), journal, resume=True
+            load_fleet(STACKS_DIR), deploy, journal, dry_run=False, provenance=today, resume_id=result.rollout_id
         )
-        assert again.skipped == load_fleet(STACKS_DIR).stacks and len(executor.ups) == 4, "nothing runs twice"
+        assert list(again.skipped) == load_fleet(STACKS_DIR).stacks and len(executor.ups) == 4, "nothing runs twice"
         assert arm.puts("managedClusters/aks-prod-jpw?") == 1
 
 

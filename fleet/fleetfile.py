@@ -11,6 +11,8 @@ from components.spec.base import SpecModel
 from components.spec.files import read_yaml
 from components.spec.loader import available_stacks
 from components.spec.problems import Problem, SpecError
+from fleet.confine import ACCEPTED_FOLDER, LEAVES, Outside, confine, relative_folder_problem
+from fleet.gitrepo import repo_root
 
 FLEET_FILE = "fleet.yaml"
 
@@ -58,6 +60,7 @@ def load_fleet(stacks_dir: Path) -> FleetFile:
             ]
         ) from None
     problems = _cross_check(fleet, available_stacks(stacks_dir), shown)
+    problems += _check_local_sources(fleet, stacks_dir, shown)
     if problems:
         raise SpecError(problems)
     return fleet
@@ -79,4 +82,25 @@ def _cross_check(fleet: FleetFile, known: list[str], shown: str) -> list[Problem
             stack = getattr(pair, side)
             if stack not in known:
                 problems.append(Problem(shown, f"drPairs[{i}].{side}", f"unknown stack {stack!r}"))
+    return problems
+
+
+def _check_local_sources(fleet: FleetFile, stacks_dir: Path, shown: str) -> list[Problem]:
+    """Every `localSources` folder is a folder of this repository: preflight extracts it with `git archive` and
+    reads its working tree, so a value outside the repository (or read as an option) would read anything."""
+    if not fleet.local_sources:
+        return []
+    root = repo_root(stacks_dir)
+    problems: list[Problem] = []
+    for url, folder in fleet.local_sources.items():
+        where = f"localSources.{url}"
+        problem = relative_folder_problem(folder)
+        if problem is None:
+            try:
+                confine(root, root / folder)
+            except Outside as err:
+                why = "leaves the repository through a symlink" if err.reason == LEAVES else err.reason
+                problem = f"{folder!r} {why}; accepted: {ACCEPTED_FOLDER}"
+        if problem is not None:
+            problems.append(Problem(shown, where, problem))
     return problems

@@ -1,15 +1,23 @@
-"""`kubectl kustomize` a path once per run, whatever asks for it (the benchmark counts builds)."""
+"""`kubectl kustomize` a path once per run, whatever asks for it (the benchmark counts builds).
+
+Builds read only inside the source root: the folder is confined to it, the kustomizations it loads are walked for
+references leaving it first (references.py), and the plain-folder generator reads only files inside it.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.spec.files import load_yaml_documents
+from components.spec.files import load_yaml_documents, read_text
 from components.spec.problems import SpecError
+from fleet.confine import Outside, confine
+
+from .references import kustomization_file, outside_reference
 
 
 @dataclass
@@ -26,28 +34,48 @@ class Builder:
         self.builds = 0
         self.kubectl = shutil.which("kubectl")
 
-    def build(self, directory: Path, key: tuple[str, str]) -> Build:
-        """`key` is (source at ref, path): the same path of the same source is built once per run."""
+    def build(self, directory: Path, key: tuple[str, str], root: Path) -> Build:
+        """`key` is (source at ref, path): the same path of the same source is built once per run. Nothing outside
+        `root` (the source) is read."""
         if key not in self.cache:
-            self.cache[key] = self._build(directory.resolve())
+            real_root = Path(os.path.realpath(root))
+            try:
+                self.cache[key] = self._build(confine(real_root, directory), real_root)
+            except Outside as err:
+                self.cache[key] = Build(error=f"the folder {err.reason}")
         return self.cache[key]
 
-    def _build(self, directory: Path) -> Build:
+    def _build(self, directory: Path, root: Path) -> Build:
         if self.kubectl is None:
             return Build(error="kubectl is not installed (it carries kustomize); install it to build manifests")
         self.builds += 1
-        if not (directory / "kustomization.yaml").exists() and not (directory / "kustomization.yml").exists():
+        if kustomization_file(directory) is None:
             # Flux generates a kustomization for plain manifest folders; do the same.
-            return self._plain(directory)
+            return self._plain(directory, root)
+        escape = outside_reference(root, directory)
+        if escape:
+            return Build(error=escape)
         out = subprocess.run([self.kubectl, "kustomize", str(directory)], capture_output=True, text=True)
         if out.returncode != 0:
             return Build(error=(out.stderr.strip().splitlines() or ["kustomize failed"])[-1])
         return self._parse(out.stdout)
 
-    def _plain(self, directory: Path) -> Build:
+    def _plain(self, directory: Path, root: Path) -> Build:
+        """Every .yaml and .yml file below the folder (the extensions Flux's generator takes: fluxcd/pkg
+        kustomize/kustomize_generator.go, generateKustomization). Symlinked folders are not walked into (os.walk's
+        default) and a file is read only when it resolves inside the source."""
+        found: list[Path] = []
+        for folder, _, files in os.walk(directory):
+            found += [Path(folder) / f for f in files if f.endswith((".yaml", ".yml"))]
         docs = []
-        for path in sorted(directory.rglob("*.y*ml")):
-            docs.append(path.read_text(encoding="utf-8"))
+        for path in sorted(found):
+            shown = path.relative_to(root).as_posix()
+            try:
+                docs.append(read_text(confine(root, path), shown))
+            except Outside as err:
+                return Build(error=f"{shown} {err.reason}; it was not read")
+            except SpecError as err:
+                return Build(error="; ".join(str(p) for p in err.problems))
         return self._parse("\n---\n".join(docs))
 
     @staticmethod

@@ -3,7 +3,9 @@
 Each check mirrors a reconcile-time failure: a missing path, a kustomize error, an object the API server
 rejects (schema of the cluster's Kubernetes version, required fields of Flux kinds), a reference that does
 not resolve (HelmRelease source, namespace, CRD installed by an earlier kustomization), a plaintext Secret,
-in production an unpinned image or chart, and a `${var}` that postBuild does not define.
+in production an unpinned image or chart, and a `${var}` that postBuild does not define. Nothing outside the
+source is read: paths are confined to it (fleet/confine.py). stack.py adds the findings about the source itself:
+one that cannot be had (PREFLIGHT-009) and symlinks (PREFLIGHT-011).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import kubernetes_validate
 
 from components.spec.flux import FluxConfigurationSpec
 from components.spec.graph import dependency_order
+from fleet.confine import Outside, confine
 from fleet.plan.model import PolicyFinding
 
 from .build import Builder
@@ -121,11 +124,16 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
     for name in order:
         kustomization = kustomizations[name]
         relative = kustomization.path.removeprefix("./").strip("/")
-        directory = root / relative if relative else root
+        try:
+            # The spec already refuses `..` (components/spec/checks.py); confining covers what the tree adds.
+            directory = confine(root, root / relative)
+        except Outside as err:
+            ctx.add("PREFLIGHT-001", name, f"path {kustomization.path!r} {err.reason}")
+            continue
         if not directory.is_dir():
             ctx.add("PREFLIGHT-001", name, f"path {kustomization.path or '.'!r} does not exist in the source")
             continue
-        build = ctx.builder.build(directory, (source, relative))
+        build = ctx.builder.build(directory, (source, relative), root)
         if build.error:
             ctx.add("PREFLIGHT-002", name, f"kustomize build of {kustomization.path!r} fails: {build.error}")
             continue

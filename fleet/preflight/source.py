@@ -16,6 +16,8 @@ from pathlib import Path
 
 from components.spec.flux import RepositoryRef
 
+from .stage import keep_symlinks
+
 
 @dataclass
 class SourceTree:
@@ -28,6 +30,11 @@ class SourceTree:
     def close(self) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
+
+    @property
+    def extracted_into(self) -> Path | None:
+        """The temporary folder the ref was extracted into; None for a working tree."""
+        return Path(self._tmp.name) if self._tmp is not None else None
 
 
 def ref_name(ref: RepositoryRef, override: str | None = None) -> str | None:
@@ -43,7 +50,7 @@ def _archive(repo: Path, ref: str, subdir: str | None) -> tempfile.TemporaryDire
         return None
     tmp = tempfile.TemporaryDirectory(prefix="fleet-preflight-")
     with tarfile.open(fileobj=io.BytesIO(out.stdout)) as tar:
-        tar.extractall(tmp.name, filter="data")
+        tar.extractall(tmp.name, filter=keep_symlinks)
     return tmp
 
 

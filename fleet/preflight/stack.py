@@ -14,6 +14,7 @@ from fleet.plan.model import PolicyFinding
 from .build import Builder
 from .checks import KEY_VAULT_SECRETS_PROVIDER_GROUPS, Context, check_configuration
 from .source import SourceTree, open_source, ref_name
+from .stage import Link, Staged, stage
 
 
 @dataclass
@@ -49,6 +50,7 @@ def preflight_stack(
     version = spec.kubernetes.version_policy.version
     addon_groups = set(KEY_VAULT_SECRETS_PROVIDER_GROUPS) if spec.security.key_vault_secrets_provider.enabled else set()
     trees: dict[tuple[str, str | None], SourceTree | str] = {}
+    staged: dict[tuple[str, str | None], Staged] = {}
     try:
         for configuration in [spec.flux.platform, *spec.flux.tenants]:
             _check(
@@ -58,6 +60,7 @@ def preflight_stack(
                 builder,
                 report,
                 trees,
+                staged,
                 addon_groups,
                 # The stamp injects its variables into the platform configuration only.
                 spec.injected_substitutions if configuration is spec.flux.platform else [],
@@ -67,6 +70,8 @@ def preflight_stack(
                 root=root,
             )
     finally:
+        for copy in staged.values():
+            copy.close()
         for tree in trees.values():
             if isinstance(tree, SourceTree):
                 tree.close()
@@ -81,6 +86,7 @@ def _check(
     builder: Builder,
     report: PreflightReport,
     trees: dict[tuple[str, str | None], SourceTree | str],
+    staged: dict[tuple[str, str | None], Staged],
     addon_groups: set[str],
     injected: list[str],
     *,
@@ -109,6 +115,30 @@ def _check(
     report.checked.append(f"{configuration.name}: {tree.description}")
     for note in tree.notes:
         ctx.add("PREFLIGHT-009", "(source)", note, advisory=True)
-    check_configuration(ctx, tree.root, tree.description)
+    if key not in staged:
+        # What kustomize builds: the source with no symlinks, nothing from outside it (stage.py).
+        staged[key] = stage(tree.root, tree.extracted_into or root)
+    copy = staged[key]
+    for link in copy.links:
+        _link_finding(ctx, link)
+    if copy.problem:
+        ctx.add("PREFLIGHT-009", "(source)", copy.problem)
+    else:
+        check_configuration(ctx, copy.root, tree.description)
     report.findings += ctx.findings
     report.checked += [f"  {line}" for line in ctx.checked]
+
+
+def _link_finding(ctx: Context, link: Link) -> None:
+    if link.problem:
+        message = f"symlink {link.path} -> {link.target} {link.problem}; it was not followed"
+        ctx.add("PREFLIGHT-011", "(source)", message)
+    else:
+        # Flux leaves every symlink out of the artifact (stage.py); preflight follows this one, so say so.
+        ctx.add(
+            "PREFLIGHT-011",
+            "(source)",
+            f"symlink {link.path} -> {link.target} is followed here, but Flux's source-controller leaves symlinks"
+            " out of the artifact: the cluster will not see it",
+            advisory=True,
+        )

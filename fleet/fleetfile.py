@@ -11,6 +11,7 @@ from components.spec.base import SpecModel
 from components.spec.files import read_yaml
 from components.spec.loader import available_stacks
 from components.spec.problems import Problem, SpecError
+from components.spec.redact import plaintext_credentials
 from fleet.confine import ACCEPTED_FOLDER, LEAVES, Outside, confine, relative_folder_problem
 from fleet.gitrepo import repo_root
 
@@ -50,6 +51,13 @@ def load_fleet(stacks_dir: Path) -> FleetFile:
     if not path.exists():
         raise SpecError([Problem(shown, "", "no fleet file; it names the rollout rings")])
     raw: Any = read_yaml(path, shown)
+    # localSources keys are source URLs: one with credentials in it would be a committed credential.
+    leaks = [
+        Problem(shown, ".".join(str(step) for step in where), f"{why}; accepted: the URL without them")
+        for where, why in plaintext_credentials(raw)
+    ]
+    if leaks:
+        raise SpecError(leaks)
     try:
         fleet = FleetFile.model_validate(raw)
     except ValidationError as err:

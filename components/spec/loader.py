@@ -18,6 +18,7 @@ from .checks import check_cluster
 from .cluster import ClusterSpec
 from .files import read_yaml
 from .problems import Problem, SpecError
+from .redact import credential_kinds, plaintext_credentials
 from .secrets import SecretRef
 
 NAMESPACE = "aksfleet"
@@ -27,6 +28,8 @@ PROTECT_KEY = f"{NAMESPACE}:protect"
 _STACK_FILE_KEYS = {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 # Error types whose offending input must never be echoed (it may be a credential).
 _NO_ECHO = {"plaintext_secret", "secret_type", "extra_forbidden"}
+# Errors that already say "a secret in plain text" at a path; the credential scan does not repeat them.
+_SECRET_ERRORS = {"plaintext_secret", "secret_type"}
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,27 @@ def parse_stack_document(document: Any, *, stack: str, path: Path) -> StackConfi
     if not isinstance(document, dict):
         raise SpecError([Problem(shown, "", "expected a mapping with a `config:` key at the top")])
     problems = [
-        Problem(shown, str(key), f"unknown top-level key; accepted: {', '.join(sorted(_STACK_FILE_KEYS))}")
+        Problem(shown, _format_path((key,)), f"unknown top-level key; accepted: {', '.join(sorted(_STACK_FILE_KEYS))}")
         for key in document
         if key not in _STACK_FILE_KEYS
     ]
+    # Credentials typed anywhere else in the file (provider config, stray keys); the cluster is scanned below.
     config = document.get("config")
+    rest = (
+        {**document, "config": {k: v for k, v in config.items() if k != CLUSTER_KEY}}
+        if isinstance(config, dict)
+        else document
+    )
+    problems += [
+        Problem(shown, _format_path(where[1:] if where[:1] == ("config",) else where), f"{why}; {_LEAK_ACCEPTED}")
+        for where, why in plaintext_credentials(rest)
+    ]
     if not isinstance(config, dict):
         raise SpecError([*problems, Problem(shown, "config", "expected a mapping of configuration keys")])
     protect = config.get(PROTECT_KEY, True)
     if not isinstance(protect, bool):
-        problems.append(Problem(shown, PROTECT_KEY, f"expected true or false; got {protect!r}"))
+        got = repr(protect) if _echoable("bool_type", protect, (PROTECT_KEY,)) else f"a {type(protect).__name__}"
+        problems.append(Problem(shown, PROTECT_KEY, f"expected true or false; got {got}"))
     raw = config.get(CLUSTER_KEY)
     if raw is None:
         raise SpecError([*problems, Problem(shown, CLUSTER_KEY, "missing; every stack describes one cluster here")])
@@ -83,12 +97,33 @@ def parse_stack_document(document: Any, *, stack: str, path: Path) -> StackConfi
 
 
 def parse_cluster(raw: Any, *, source: str) -> tuple[ClusterSpec | None, list[Problem]]:
-    """Validate a raw cluster object; returns the spec or the problems (never raises on bad input)."""
+    """Validate a raw cluster object; returns the spec or the problems (never raises on bad input).
+
+    A credential in plain text is a problem wherever it was typed (a URL's userinfo or SAS signature, a token, a
+    value under a key such as `password`), so nothing the outputs would have to hide ever passes the spec.
+    """
+    leaks = [
+        Problem(source, _format_path((CLUSTER_KEY, *path)), f"{why}; {_LEAK_ACCEPTED}")
+        for path, why in plaintext_credentials(raw)
+    ]
     try:
         spec = ClusterSpec.model_validate(raw)
     except ValidationError as err:
-        return None, [_problem_from_error(source, e) for e in err.errors()]
-    return spec, [Problem(source, f"{CLUSTER_KEY}.{path}", msg) for path, msg in check_cluster(spec)]
+        errors = err.errors()
+        said = {
+            _format_path((CLUSTER_KEY, *_strip_union_tags(tuple(e["loc"]))))
+            for e in errors
+            if e["type"] in _SECRET_ERRORS
+        }
+        return None, [p for p in leaks if p.path not in said] + [_problem_from_error(source, e) for e in errors]
+    return spec, leaks + [Problem(source, f"{CLUSTER_KEY}.{path}", msg) for path, msg in check_cluster(spec)]
+
+
+_LEAK_ACCEPTED = (
+    "a committed file must not hold credentials; accepted: the value without them, the credential as a Pulumi "
+    "secret under `auth` (`pulumi config set --secret --path ...`) or as a Secret in the cluster (localAuthRef, "
+    "substituteFrom)"
+)
 
 
 def _problem_from_error(source: str, error: Any) -> Problem:
@@ -102,12 +137,16 @@ def _problem_from_error(source: str, error: Any) -> Problem:
         message = "missing required key"
     elif kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        message = f"{ctx.get('tag')!r} is not accepted; accepted: {ctx.get('expected_tags')}"
-        path = f"{path}.{ctx.get('discriminator', '').strip(chr(39))}"
+        discriminator = ctx.get("discriminator", "").strip(chr(39))
+        given = error.get("input", {}).get(discriminator) if isinstance(error.get("input"), dict) else None
+        # The tag pydantic reports is the text of whatever was typed, a whole mapping included: quote only a scalar.
+        shown = repr(given) if _echoable(kind, given, (*loc, discriminator)) else f"a {type(given).__name__}"
+        message = f"{shown} is not accepted; accepted: {ctx.get('expected_tags')}"
+        path = f"{path}.{discriminator}"
     else:
         message = error["msg"][0].lower() + error["msg"][1:]
         value = error.get("input")
-        if kind not in _NO_ECHO and isinstance(value, str | int | float | bool) and not _looks_secret(loc):
+        if _echoable(kind, value, loc):
             message += f"; got {value!r}"
     return Problem(source, path, message)
 
@@ -144,6 +183,16 @@ def _format_path(loc: tuple[Any, ...]) -> str:
         else:
             out += ("." if out else "") + str(step)
     return out
+
+
+def _echoable(kind: str, value: Any, loc: tuple[Any, ...]) -> bool:
+    """The offending value is quoted back only when it cannot be a credential."""
+    return (
+        kind not in _NO_ECHO
+        and isinstance(value, str | int | float | bool)
+        and not _looks_secret(loc)
+        and not credential_kinds(str(value))
+    )
 
 
 def _looks_secret(loc: tuple[Any, ...]) -> bool:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .redact import redact_text
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
     file: str
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        # A problem quotes what was typed (a value, a key, an option); every one is redacted as it is made, so no
+        # caller can forget to.
+        for name in ("file", "path", "message"):
+            object.__setattr__(self, name, redact_text(getattr(self, name)))
 
     def __str__(self) -> str:
         message = _shortened(self.message)

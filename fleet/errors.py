@@ -2,7 +2,7 @@
 
 Commands return their exit code (0 clean, 1 blocked) and raise for bad input; nothing but this module decides
 how an error is shown or which code it exits with. Every line is written plainly (never wrapped to the terminal
-width), one problem per line, so CI logs and grep read it.
+width), one problem per line, so CI logs and grep read it, and without the credentials it may quote.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from components.spec.problems import Problem, SpecError
+from components.spec.redact import redact_text
 
 EXIT_CLEAN, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -66,7 +67,9 @@ class BoundaryGroup(TyperGroup):
             lines = _lines_for(error)  # click's own Exit/Abort/usage errors are none of these: they pass
             if lines is None:
                 raise
-            sys.stderr.writelines(f"{line}\n" for line in lines)
+            # The one place error lines are written, so the one place they are redacted: a line may quote an
+            # option, a URL, git's or Azure's own message.
+            sys.stderr.writelines(f"{redact_text(line)}\n" for line in lines)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         if isinstance(result, int) and not isinstance(result, bool):
             raise typer.Exit(result)

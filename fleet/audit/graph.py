@@ -13,6 +13,8 @@ from typing import Any
 from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
+from components.spec.redact import redact_data
+
 _PROJECT = "project id, name, type, location, resourceGroup, subscriptionId, tags, sku, identity, properties"
 QUERIES: dict[str, str] = {
     "clusters": (
@@ -53,6 +55,8 @@ def query_all(client: ResourceGraphClient, subscriptions: Sequence[str], query: 
 
 
 def read_fleet(client: ResourceGraphClient, subscriptions: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The rows, redacted as they are read: a source URL may carry credentials, and every audit output (table,
+    JSON, HTML) is drawn from these rows."""
     with ThreadPoolExecutor(max_workers=len(QUERIES)) as pool:
         futures = {name: pool.submit(query_all, client, subscriptions, q) for name, q in QUERIES.items()}
-        return {name: future.result() for name, future in futures.items()}
+        return redact_data({name: future.result() for name, future in futures.items()})

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.spec.redact import MASK, credential_kinds, redact_data
 from fleet.azure import AzureContext
 from fleet.errors import BadInput
 
@@ -46,15 +47,19 @@ def parse_cluster_id(cluster_id: str) -> tuple[str, str, str]:
 
 
 def read_cluster(azure: AzureContext, cluster_id: str) -> LiveCluster:
+    """The live objects, redacted as they are read: a credential in a source URL must not reach the stack file
+    the export writes (the spec then refuses the redacted URL, naming the key to fix)."""
     subscription, rg, name = parse_cluster_id(cluster_id)
     containers = azure.container_service(subscription)
     config = azure.kubernetes_configuration(subscription)
     scope = (rg, "Microsoft.ContainerService", "managedClusters", name)
-    return LiveCluster(
-        cluster={**containers.managed_clusters.get(rg, name).serialize(keep_readonly=True), "resourceGroup": rg},
-        pools=[dict(p.serialize(keep_readonly=True)) for p in containers.agent_pools.list(rg, name)],
-        extensions=[dict(e.serialize(keep_readonly=True)) for e in config.extensions.list(*scope)],
-        configurations=[dict(c.serialize(keep_readonly=True)) for c in config.flux_configurations.list(*scope)],
+    return redact_data(
+        LiveCluster(
+            cluster={**containers.managed_clusters.get(rg, name).serialize(keep_readonly=True), "resourceGroup": rg},
+            pools=[dict(p.serialize(keep_readonly=True)) for p in containers.agent_pools.list(rg, name)],
+            extensions=[dict(e.serialize(keep_readonly=True)) for e in config.extensions.list(*scope)],
+            configurations=[dict(c.serialize(keep_readonly=True)) for c in config.flux_configurations.list(*scope)],
+        )
     )
 
 
@@ -236,6 +241,12 @@ def _configuration(name: str, props: dict[str, Any], todo: list[str], path: str)
     git = props.get("gitRepository") or {}
     ref = {k: v for k, v in (git.get("repositoryRef") or {}).items() if v}
     source: dict[str, Any] = {"url": git.get("url"), "ref": ref}
+    leaked = credential_kinds(str(git.get("url") or ""))
+    if leaked:
+        todo.append(
+            f"{path}.source.git.url: the live URL carries {', '.join(leaked)}, exported as {MASK}; remove them and "
+            "set the credential under auth as a Pulumi secret, then rotate it: it has been readable in Azure"
+        )
     for key, spec_key in (("syncIntervalInSeconds", "syncIntervalSeconds"), ("timeoutInSeconds", "timeoutSeconds")):
         if git.get(key):
             source[spec_key] = git[key]

@@ -15,6 +15,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from components.spec import StackConfig
+from components.spec.redact import redact_data
 from fleet.audit.normalize import normalize_child, normalize_cluster
 from fleet.azure import AzureContext
 from fleet.plan.diff import leaf_diffs
@@ -50,7 +51,8 @@ class Drift:
 
 
 def read_live(azure: AzureContext, subscription: str, stack: StackConfig) -> dict[str, dict[str, Any]]:
-    """Live objects keyed like the plan's resources: (type, Azure name) -> canonical props (missing: absent)."""
+    """Live objects keyed like the plan's resources: (type, Azure name) -> canonical props (missing: absent),
+    redacted as they are read (a live source URL may carry credentials the drift would otherwise print)."""
     spec = stack.spec
     rg, cluster = spec.resource_group_name, spec.name
     containers = azure.container_service(subscription)
@@ -70,7 +72,7 @@ def read_live(azure: AzureContext, subscription: str, stack: StackConfig) -> dic
             configurations.append(config.flux_configurations.get(*scope, flux.name).serialize(keep_readonly=True))
         except ResourceNotFoundError:
             continue
-    return live_map({**managed, "resourceGroup": rg}, pools, extensions, configurations)
+    return redact_data(live_map({**managed, "resourceGroup": rg}, pools, extensions, configurations))
 
 
 def live_map(

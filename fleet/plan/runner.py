@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from components.spec import StackConfig
+from components.spec.redact import redact_data
 from fleet.policy.pack_process import start_pack, stop_pack
 
 from .model import Plan
@@ -70,7 +71,9 @@ def plan_stack(
         plan.base = base
         plan.changes = diff_plans(plan_at_ref(repo_root(stacks_dir), base, stack), plan)
         plan.guard_violations = [] if allow_replace else guard(plan.changes)
-    return plan
+    # Every output of a plan (tree, JSON, SARIF, drift, the diff at a base ref) is drawn from this object, so it
+    # is redacted here once: findings and SDK errors may quote values, the preflight may quote git and kustomize.
+    return redact_data(plan)
 
 
 def _preflight(stacks_dir: Path, stack: str) -> Any:

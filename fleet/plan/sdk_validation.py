@@ -16,6 +16,8 @@ from typing import Any
 from azure.mgmt.containerservice import models as containerservice_models
 from azure.mgmt.kubernetesconfiguration.v2023_05_01 import models as kubernetesconfiguration_models
 
+from components.spec.redact import MASK, is_secret_key, redact_text
+
 from .model import SECRET, UNKNOWN, PlanError, PlannedResource
 
 # The API versions these SDK models speak; they must equal what pulumi-azure-native declares for the
@@ -132,12 +134,12 @@ def _walk(value: Any, type_name: str, models: ModuleType, path: str) -> Any:
         if not isinstance(value, _PRIMITIVES[type_name]) or (
             type_name != "bool" and isinstance(value, bool) and type_name != "object"
         ):
-            yield path, f"expected {type_name}, got {type(value).__name__} {value!r}"
+            yield path, f"expected {type_name}, got {type(value).__name__} {_quoted(path, value)}"
         return
     model_cls = getattr(models, type_name, None)
     if model_cls is None:  # enums are serialized as str
         if not isinstance(value, str):
-            yield path, f"expected a {type_name} value (string), got {value!r}"
+            yield path, f"expected a {type_name} value (string), got {_quoted(path, value)}"
         return
     yield from _walk_model(value, _attribute_tree(model_cls), models, path)
 
@@ -174,7 +176,7 @@ def _check_rules(value: Any, rules: dict[str, Any], path: str) -> Any:
         return
     if isinstance(value, str):
         if "pattern" in rules and not re.search(rules["pattern"], value):
-            yield path, f"{value!r} does not match {rules['pattern']}"
+            yield path, f"{_quoted(path, value)} does not match {rules['pattern']}"
         if "max_length" in rules and len(value) > rules["max_length"]:
             yield path, f"longer than {rules['max_length']} characters"
         if "min_length" in rules and len(value) < rules["min_length"]:
@@ -189,6 +191,13 @@ def _check_rules(value: Any, rules: dict[str, Any], path: str) -> Any:
             yield path, f"more than {rules['max_items']} items"
         if "min_items" in rules and len(value) < rules["min_items"]:
             yield path, f"fewer than {rules['min_items']} items"
+
+
+def _quoted(path: str, value: Any) -> str:
+    """The offending value for a message; never one under a key that names a credential (protected settings)."""
+    if any(is_secret_key(step) for step in _KEY_SPLIT.split(path)):
+        return MASK
+    return redact_text(repr(value))
 
 
 def _accepted(tree: dict[str, Any]) -> list[str]:

@@ -23,6 +23,7 @@ import kubernetes_validate
 
 from components.spec.flux import FluxConfigurationSpec
 from components.spec.graph import dependency_order
+from components.spec.redact import is_secret_key
 from fleet.confine import Outside, confine
 from fleet.plan.model import PolicyFinding
 
@@ -240,10 +241,26 @@ def _schema_verdict(obj: dict[str, Any], version: str) -> str | None:
         kubernetes_validate.validate(applied, version, strict=True)
     except kubernetes_validate.ValidationError as err:
         where = ".".join(str(p) for p in err.path) or "(object)"
-        return f"{where}: {err.message}"
+        return f"{where}: {_schema_message(obj, err)}"
     except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.utils.VersionNotSupportedError):
         return None  # kinds without a schema here (custom resources) are checked by their CRD in the cluster
     return None
+
+
+# jsonschema validators whose messages quote property names only, never the instance's values.
+_KEY_NAMING_VALIDATORS = {"additionalProperties", "required"}
+
+
+def _schema_message(obj: dict[str, Any], err: kubernetes_validate.ValidationError) -> str:
+    """jsonschema quotes the offending value ("'hunter2' is not of type ..."); in a Secret, or under a key that
+    names a credential, that value is the secret, so the message says what was expected instead."""
+    secret = obj.get("kind") == "Secret" or any(is_secret_key(step) for step in err.path)
+    if not secret or err.validator in _KEY_NAMING_VALIDATORS:
+        return str(err.message)
+    if err.validator == "type":
+        expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        return f"expected {' or '.join(map(str, expected))} (the value is not shown: it is secret data)"
+    return f"does not satisfy the schema's {err.validator!r} rule (the value is not shown: it is secret data)"
 
 
 def _images(obj: dict[str, Any]) -> Iterator[str]:

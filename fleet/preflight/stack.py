@@ -7,6 +7,7 @@ from pathlib import Path
 
 from components.spec import load_stack
 from components.spec.flux import FluxConfigurationSpec
+from components.spec.redact import redact_data
 from fleet.fleetfile import load_fleet
 from fleet.gitrepo import repo_root
 from fleet.plan.model import PolicyFinding
@@ -76,7 +77,8 @@ def preflight_stack(
             if isinstance(tree, SourceTree):
                 tree.close()
     report.builds = builder.builds
-    return report
+    # The report quotes `--repo`, git's and kustomize's own messages and manifests: redacted once, for every output.
+    return redact_data(report)
 
 
 def _check(

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from components.spec.redact import redact_text
 from fleet.executors.base import Executor
 from fleet.health.flux_gate import GateResult
 
@@ -24,6 +25,11 @@ class StackOutcome:
     durations: dict[str, float] = field(default_factory=dict)
     advisories: list[str] = field(default_factory=list)
     deployed: bool = False  # `up` ran and the gate passed: only this makes the journal record `succeeded`
+
+    def __post_init__(self) -> None:
+        # Details quote Pulumi, git and Azure output: redacted once here, they reach the console and the journal clean.
+        self.detail = redact_text(self.detail)
+        self.advisories = [redact_text(a) for a in self.advisories]
 
 
 def run_stack(stack: str, executor: Executor, gate: Gate | None, *, dry_run: bool) -> StackOutcome:

@@ -464,3 +464,13 @@ def test_bad_journal_options_are_one_line_and_nothing_runs(repo: Path, deployed:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], (case, lines)
     assert deployed == [], case
+
+
+def test_an_outcome_never_carries_a_credential_to_the_console_or_the_journal() -> None:
+    from fleet.rollout.pipeline import StackOutcome
+
+    outcome = StackOutcome(
+        "dev", False, "up", "error: fetch https://bot:c4n4ry@github.com/contoso/x failed", advisories=["sig=c4n4ry"]
+    )
+    assert "c4n4ry" not in outcome.detail and "github.com/contoso/x" in outcome.detail
+    assert all("c4n4ry" not in a for a in outcome.advisories)

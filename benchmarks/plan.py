@@ -50,7 +50,7 @@ def raw_program(stacks_dir: Path) -> None:
     )
     from components.flux_configuration import configuration_args
     from components.flux_extension import extension_args
-    from components.spec import load_stack
+    from components.spec import azure_names, load_stack
 
     spec = load_stack(stacks_dir, pulumi.get_stack()).spec
     name = spec.name
@@ -58,11 +58,14 @@ def raw_program(stacks_dir: Path) -> None:
         f"{name}-rg", resource_group_name=spec.resource_group_name, location=spec.location, tags=spec.all_tags
     )
     identity = managedidentity.UserAssignedIdentity(
-        f"{name}-identity", resource_name_=f"id-{name}", resource_group_name=rg.name, location=spec.location
+        f"{name}-identity",
+        resource_name_=azure_names.control_plane_identity(name),
+        resource_group_name=rg.name,
+        location=spec.location,
     )
     workspace = operationalinsights.Workspace(
         f"{name}-logs",
-        workspace_name=f"log-{name}",
+        workspace_name=azure_names.workspace(name),
         resource_group_name=rg.name,
         location=spec.location,
         sku={"name": "PerGB2018"},

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import monitor
 
+from .spec import azure_names
+
 # The association name the agent looks for (templates: associationName = 'ContainerInsightsExtension').
-ASSOCIATION_NAME = "ContainerInsightsExtension"
+ASSOCIATION_NAME = azure_names.DATA_COLLECTION_RULE_ASSOCIATION
 DESTINATION = "ciworkspace"
 # The CLI's default: the group stream that stands for every Container Insights table (Learn,
 # azure-monitor/containers/kubernetes-monitoring-enable: "Default: Microsoft-ContainerInsights-Group-Default").
@@ -28,7 +30,7 @@ COLLECTION_SETTINGS = {"interval": "1m", "namespaceFilteringMode": "Off", "enabl
 
 def rule_name(workspace_location: str, cluster_name: str) -> str:
     """`MSCI-<workspace region>-<cluster>`, cut to 64 characters, as the templates name it."""
-    return f"MSCI-{workspace_location}-{cluster_name}"[:64]
+    return azure_names.data_collection_rule(workspace_location, cluster_name)
 
 
 @dataclass(frozen=True)

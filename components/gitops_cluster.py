@@ -14,6 +14,7 @@ from .container_insights import ContainerInsights, ContainerInsightsArgs
 from .flux_configuration import FluxConfiguration, FluxConfigurationArgs, SecretValues
 from .flux_extension import FluxExtension, FluxExtensionArgs
 from .role_assignment import grant
+from .spec import azure_names
 from .spec.cluster import TENANT_ID_VARIABLE, ClusterSpec
 from .spec.secrets import SecretRef
 from .workload_identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -44,7 +45,7 @@ class GitOpsCluster(pulumi.ComponentResource):
         # to it (subnet, DNS zone, Key Vault) do not have to be redone in a DR.
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
-            resource_name_=f"id-{spec.name}",
+            resource_name_=azure_names.control_plane_identity(spec.name),
             resource_group_name=rg_name,
             location=spec.location,
             tags=spec.all_tags,
@@ -56,7 +57,7 @@ class GitOpsCluster(pulumi.ComponentResource):
         else:
             self.workspace = operationalinsights.Workspace(
                 f"{name}-logs",
-                workspace_name=f"log-{spec.name}",
+                workspace_name=azure_names.workspace(spec.name),
                 resource_group_name=rg_name,
                 location=spec.location,
                 sku={"name": "PerGB2018"},

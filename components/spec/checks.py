@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from policies.baseline import ip_ranges
 from policies.baseline.facts import host_keys
 
+from .azure_names import name_findings
 from .cluster import ClusterSpec, NetworkSpec
 from .flux import FluxConfigurationSpec, GitSource, RepositoryRef, Source, SshAuth
 from .graph import find_cycle
@@ -29,6 +30,7 @@ def check_cluster(spec: ClusterSpec) -> list[Finding]:
         *_check_security(spec),
         *_check_pools(spec),
         *_check_flux(spec),
+        *name_findings(spec),
     ]
 
 

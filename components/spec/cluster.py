@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from . import azure_names
+from .azure_names import azure_name
 from .base import SpecModel
 from .flux import FluxSpec
 
@@ -148,13 +150,13 @@ class WorkloadIdentitySpec(SpecModel):
 
     # The names and the trust below are derived here once: the Pulumi component (components/workload_identity.py)
     # creates the resources from them and `fleet render bicep` hands them to bicep-templates/ as parameters.
+    # (azure_names computes each Azure name once and judges it against facts/azure_naming.toml at load.)
     def identity_name(self, cluster_name: str) -> str:
-        return f"id-{cluster_name}-{self.name}"
+        return azure_names.workload_identity(cluster_name, self.name)
 
     @property
     def federated_credential_name(self) -> str:
-        # The API allows 3-120 characters (^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$).
-        return f"{self.namespace}-{self.service_account}"[:120]
+        return azure_names.federated_credential(self.namespace, self.service_account)
 
     @property
     def subject(self) -> str:
@@ -170,7 +172,7 @@ TENANT_ID_VARIABLE = "azure_tenant_id"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 
 
-PoolName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{0,11}$")]
+PoolName = Annotated[str, azure_name("agentPool")]
 Taint = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$")
 ]
@@ -200,10 +202,12 @@ class SystemPoolSpec(NodePoolSpec):
 
 
 class ClusterSpec(SpecModel):
-    name: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$")]
+    # Azure's rules for these names are data (policies/baseline/facts/azure_naming.toml), judged as they are read;
+    # every name derived from them is judged after the spec loads (azure_names.name_findings, via check_cluster).
+    name: Annotated[str, azure_name("managedCluster")]
     environment: Environment
     location: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")]
-    resource_group: Annotated[str, StringConstraints(pattern=r"^[-\w._()]{1,89}[-\w_()]$")] | None = None
+    resource_group: Annotated[str, azure_name("resourceGroup")] | None = None
     tags: dict[str, str] = {}
     # Paid tier carries the uptime SLA; a dev stack may opt down to Free explicitly.
     sku_tier: Literal["Free", "Standard", "Premium"] = "Standard"
@@ -228,12 +232,11 @@ class ClusterSpec(SpecModel):
 
     @property
     def resource_group_name(self) -> str:
-        return self.resource_group or f"rg-{self.name}"
+        return self.resource_group or azure_names.default_resource_group(self.name)
 
     @property
     def dns_prefix(self) -> str:
-        # AKS accepts 1-54 characters, alphanumerics and hyphens, starting and ending alphanumeric.
-        return self.name.replace("_", "-")[:54].rstrip("-")
+        return azure_names.dns_prefix(self.name)
 
     @property
     def all_tags(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from .azure_names import azure_name
 from .base import SpecModel
 from .secrets import SecretRef
 
@@ -163,7 +164,8 @@ class Kustomization(SpecModel):
 
 
 class FluxConfigurationSpec(SpecModel):
-    name: FluxObjectName
+    # Stricter than Azure's rule for the resource (kept for the Kustomization object names), and judged by it too.
+    name: Annotated[FluxObjectName, azure_name("fluxConfiguration")]
     namespace: DnsLabel = "flux-system"
     suspend: bool = False
     source: Source
@@ -174,6 +176,18 @@ class FluxConfigurationSpec(SpecModel):
     reconciliation_wait_duration: (
         Annotated[str, StringConstraints(pattern=r"^P(T(\d+H)?(\d+M)?(\d+S)?|\d+D)$")] | None
     ) = None
+
+    @property
+    def secret_settings(self) -> list[str]:
+        """The configurationProtectedSettings keys this configuration's credentials travel in."""
+        src = self.source
+        if src.git and isinstance(src.git.auth, HttpsAuth):
+            return ["httpsKey"]
+        if src.git and isinstance(src.git.auth, SshAuth):
+            return ["sshPrivateKey"]
+        if src.bucket and isinstance(src.bucket.auth, BucketKeyAuth):
+            return ["bucketSecretKey"]
+        return []
 
 
 class Controllers(SpecModel):

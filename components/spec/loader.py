@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .azure_names import stack_findings
 from .checks import check_cluster
 from .cluster import ClusterSpec
 from .files import read_yaml
@@ -91,6 +92,8 @@ def parse_stack_document(document: Any, *, stack: str, path: Path) -> StackConfi
         raise SpecError([*problems, Problem(shown, CLUSTER_KEY, "missing; every stack describes one cluster here")])
     spec, spec_problems = parse_cluster(raw, source=shown)
     problems += spec_problems
+    if spec is not None:
+        problems += [Problem(shown, "", message) for message in stack_findings(stack, spec)]
     if problems or spec is None:
         raise SpecError(sorted(set(problems), key=problems.index))
     return StackConfig(stack=stack, path=path, spec=spec, protect=bool(protect), raw_config=config)

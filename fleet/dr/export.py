@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.spec.azure_names import default_resource_group
 from components.spec.redact import MASK, credential_kinds, redact_data
 from fleet.azure import AzureContext
 from fleet.errors import BadInput
@@ -167,7 +168,7 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
     }
     if tags:
         spec["tags"] = tags
-    if c.get("resourceGroup") and c["resourceGroup"] != f"rg-{c['name']}":
+    if c.get("resourceGroup") and c["resourceGroup"] != default_resource_group(c["name"]):
         spec["resourceGroup"] = c["resourceGroup"]
     workspace = (oms.get("config") or {}).get("logAnalyticsWorkspaceResourceID")
     if workspace:

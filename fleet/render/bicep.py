@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from components.spec import ClusterSpec, load_stack
+from components.spec.azure_names import key_vault_secret
 from components.spec.cluster import (
     TOKEN_EXCHANGE_AUDIENCE,
     AutoVersionPolicy,
@@ -152,22 +153,11 @@ def _workload_identity(w: WorkloadIdentitySpec, cluster_name: str) -> dict[str, 
     }
 
 
-def _secret_keys(config: FluxConfigurationSpec) -> list[str]:
-    src = config.source
-    if src.git and isinstance(src.git.auth, HttpsAuth):
-        return ["httpsKey"]
-    if src.git and isinstance(src.git.auth, SshAuth):
-        return ["sshPrivateKey"]
-    if src.bucket and isinstance(src.bucket.auth, BucketKeyAuth):
-        return ["bucketSecretKey"]
-    return []
-
-
 def unsupported(spec: ClusterSpec, source: str) -> list[Problem]:
     """Features the Bicep templates do not carry, named, so such a stack is refused rather than half-deployed."""
     problems = []
     for i, tenant in enumerate(spec.flux.tenants):
-        if _secret_keys(tenant):
+        if tenant.secret_settings:
             problems.append(
                 Problem(
                     source,
@@ -263,7 +253,8 @@ def render_bicep_params(stacks_dir: Path, stack: str, *, key_vault_id: str | Non
         raise SpecError(problems)
     secrets = {}
     if key_vault_id:
-        secrets = {_SECRET_PARAMETERS[k]: f"{stack}-platform-{k}" for k in _secret_keys(spec.flux.platform)}
+        # The secret names were judged against Key Vault's rules when the stack loaded (azure_names.stack_findings).
+        secrets = {_SECRET_PARAMETERS[k]: key_vault_secret(stack, k) for k in spec.flux.platform.secret_settings}
     text = _ENV.get_template("main.parameters.json.j2").render(
         stack=stack, parameters=parameters(spec), secrets=secrets, key_vault_id=key_vault_id or ""
     )

@@ -15,6 +15,7 @@ from rich.table import Table
 from policies.baseline import CATALOGUE, ENVIRONMENTS
 
 from .errors import EXIT_BLOCKED, EXIT_CLEAN, BadInput, BoundaryGroup, bad_option
+from .name_options import checked_name
 
 app = typer.Typer(
     cls=BoundaryGroup, no_args_is_help=True, add_completion=False, help="Operate a fleet of AKS + Flux stacks."
@@ -68,7 +69,9 @@ def _root() -> None:
 
 @app.command()
 def plan(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name (stacks/Pulumi.<stack>.yaml).")],
+    stack: Annotated[
+        str, typer.Option("--stack", "-s", help="Stack name (stacks/Pulumi.<stack>.yaml).", callback=checked_name)
+    ],
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the plan as JSON to PATH, or - for stdout.")
     ] = None,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field, ValidationError
 
 from components.spec.base import SpecModel
 from components.spec.files import read_yaml
 from components.spec.loader import available_stacks
+from components.spec.names import Name
 from components.spec.problems import Problem, SpecError
 from components.spec.redact import plaintext_credentials
 from fleet.confine import ACCEPTED_FOLDER, LEAVES, Outside, confine, relative_folder_problem
@@ -18,9 +19,11 @@ from fleet.gitrepo import repo_root
 FLEET_FILE = "fleet.yaml"
 
 
+# Ring and stack names become GitHub Actions job ids, matrix values and file names: one grammar for all of them
+# (components/spec/names.py), checked here as the file is read.
 class Ring(SpecModel):
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-    stacks: list[str] = Field(min_length=1)
+    name: Name
+    stacks: list[Name] = Field(min_length=1)
     # Stacks of one ring run side by side, each in its own process.
     max_parallel: int = Field(default=4, ge=1, le=64)
     # How many failed stacks the ring tolerates before the rollout halts (0: any failure halts).
@@ -28,8 +31,8 @@ class Ring(SpecModel):
 
 
 class DrPair(SpecModel):
-    primary: str
-    secondary: str
+    primary: Name
+    secondary: Name
 
 
 class FleetFile(SpecModel):

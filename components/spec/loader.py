@@ -18,6 +18,8 @@ from .azure_names import stack_findings
 from .checks import check_cluster
 from .cluster import ClusterSpec
 from .files import read_yaml
+from .names import confined, name_problem
+from .names import shown as shown_value
 from .problems import Problem, SpecError
 from .redact import credential_kinds, plaintext_credentials
 from .secrets import SecretRef
@@ -45,11 +47,28 @@ class StackConfig:
 
 
 def stack_path(stacks_dir: Path, stack: str) -> Path:
-    return stacks_dir / f"Pulumi.{stack}.yaml"
+    """stacks/Pulumi.<stack>.yaml: only for a valid stack name, and only inside the stacks folder."""
+    problem = name_problem(stack)
+    if problem:
+        raise SpecError([Problem(str(stacks_dir), "", f"stack name {problem}")])
+    return confined(stacks_dir, f"Pulumi.{stack}.yaml")
 
 
 def available_stacks(stacks_dir: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in stacks_dir.glob("Pulumi.*.yaml"))
+    """The stacks of the folder, by file name; a file whose name is no valid stack name is refused, not skipped."""
+    names: list[str] = []
+    problems: list[Problem] = []
+    for path in sorted(stacks_dir.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        problem = name_problem(stack)
+        if problem:
+            where = f"file {shown_value(path.name)}"
+            problems.append(Problem(str(stacks_dir), "", f"{where}: stack name {problem}; rename it"))
+        else:
+            names.append(stack)
+    if problems:
+        raise SpecError(problems)
+    return names
 
 
 def load_stack(stacks_dir: Path, stack: str) -> StackConfig:

@@ -17,6 +17,7 @@ from fleet.errors import BadInput, bad_option, exit_code
 from fleet.executors.base import Executor
 from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
+from fleet.name_options import checked_name
 
 from .derive import Derivation
 
@@ -49,7 +50,7 @@ def derive_to_file(
 ) -> tuple[Derivation, str]:
     """Derive, validate and write the DR stack file; returns (derivation, source text)."""
     from components.spec.files import load_yaml
-    from components.spec.loader import parse_stack_document
+    from components.spec.loader import parse_stack_document, stack_path
 
     from .derive import derive, stack_text_at
 
@@ -71,7 +72,7 @@ def derive_to_file(
         target_stack=stack_name,
         zones=zone_list,
     )
-    target = stacks_dir / f"Pulumi.{derivation.target_stack}.yaml"
+    target = stack_path(stacks_dir, derivation.target_stack)  # a derived name is checked like a given one
     new_text = derivation.text()
     parse_stack_document(load_yaml(new_text, str(target)), stack=derivation.target_stack, path=target)
     if target.exists() and not force:
@@ -84,22 +85,29 @@ def derive_to_file(
 
 @dr_app.command("plan")
 def plan_command(
-    source: Annotated[str, typer.Argument(help="The source stack, e.g. prod-japaneast.")],
+    source: Annotated[str, typer.Argument(help="The source stack, e.g. prod-japaneast.", callback=checked_name)],
     region: Annotated[str, typer.Option("--region", help="The region to recover into.")],
     ref: Annotated[str, typer.Option("--ref", help="Git ref whose stack file is the source.")] = "HEAD",
-    name_suffix: Annotated[str, typer.Option("--name-suffix", help="Added where a derived name would collide.")] = "dr",
-    stack_name: Annotated[str | None, typer.Option("--stack-name", help="The DR stack's name.")] = None,
+    name_suffix: Annotated[
+        str, typer.Option("--name-suffix", help="Added where a derived name would collide.", callback=checked_name)
+    ] = "dr",
+    stack_name: Annotated[
+        str | None, typer.Option("--stack-name", help="The DR stack's name.", callback=checked_name)
+    ] = None,
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
     stacks_dir: StacksDir = PROJECT_DIR / "stacks",
 ) -> None:
     """Derive the DR stack from the source as committed at REF; write it; show the plan diff."""
+    from components.spec.loader import stack_path
+
     from .plan_diff import dr_plan_diff
 
     console = Console()
     derivation, text = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
     d = derivation
-    console.print(f"wrote [bold]{escape(str(stacks_dir / f'Pulumi.{d.target_stack}.yaml'))}[/] from {source}@{ref}")
+    written = stack_path(stacks_dir, d.target_stack)
+    console.print(f"wrote [bold]{escape(str(written))}[/] from {source}@{ref}")
     for change in d.changes:
         console.print(f"  [green]•[/] {escape(change)}")
     console.print("[yellow]must change outside this stack:[/]")
@@ -154,11 +162,11 @@ def _executor_and_gate(
 
 @dr_app.command("recreate")
 def recreate_command(
-    source: Annotated[str, typer.Argument(help="The source stack.")],
+    source: Annotated[str, typer.Argument(help="The source stack.", callback=checked_name)],
     region: Annotated[str, typer.Option("--region", help="The region to recover into.")],
     ref: Annotated[str, typer.Option("--ref", help="Git ref whose stack file is the source.")] = "HEAD",
-    name_suffix: Annotated[str, typer.Option("--name-suffix")] = "dr",
-    stack_name: Annotated[str | None, typer.Option("--stack-name")] = None,
+    name_suffix: Annotated[str, typer.Option("--name-suffix", callback=checked_name)] = "dr",
+    stack_name: Annotated[str | None, typer.Option("--stack-name", callback=checked_name)] = None,
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing DR stack file.")] = False,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
@@ -187,7 +195,7 @@ def recreate_command(
 
 @dr_app.command("drill")
 def drill_command(
-    source: Annotated[str, typer.Argument(help="The source stack.")],
+    source: Annotated[str, typer.Argument(help="The source stack.", callback=checked_name)],
     region: Annotated[str, typer.Option("--region", help="The region to drill in.")],
     ref: Annotated[str, typer.Option("--ref")] = "HEAD",
     zones: Annotated[str | None, typer.Option("--zones")] = None,
@@ -202,6 +210,8 @@ def drill_command(
 ) -> int:
     """Recreate SOURCE in REGION as a temporary stack, verify, tear down, and record the timings."""
     from datetime import UTC, datetime
+
+    from components.spec.loader import stack_path
 
     from .drill import run_drill
 
@@ -218,7 +228,7 @@ def drill_command(
         executor,
         gate,
         report=report,
-        remove_stack_file=lambda stack: (stacks_dir / f"Pulumi.{stack}.yaml").unlink(missing_ok=True),
+        remove_stack_file=lambda stack: stack_path(stacks_dir, stack).unlink(missing_ok=True),
         context={"source": source, "region": region, "ref": ref},
         keep=keep,
     )
@@ -234,7 +244,7 @@ def drill_command(
 @dr_app.command("export")
 def export_command(
     cluster_id: Annotated[str, typer.Argument(help="/subscriptions/.../managedClusters/<name>")],
-    stack: Annotated[str, typer.Option("--stack", "-s", help="The new stack's name.")],
+    stack: Annotated[str, typer.Option("--stack", "-s", help="The new stack's name.", callback=checked_name)],
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
@@ -257,6 +267,7 @@ def write_export(live: object, stack: str, environment: str, force: bool, stacks
     from ruamel.yaml import YAML
 
     from components.spec import load_stack
+    from components.spec.loader import stack_path
     from components.spec.problems import Problem
     from policies.baseline import ENVIRONMENTS
 
@@ -265,7 +276,7 @@ def write_export(live: object, stack: str, environment: str, force: bool, stacks
     assert isinstance(live, LiveCluster)
     if environment not in ENVIRONMENTS:
         raise bad_option("--environment", environment, ", ".join(ENVIRONMENTS))
-    target = stacks_dir / f"Pulumi.{stack}.yaml"
+    target = stack_path(stacks_dir, stack)
     exported = spec_from_live(live, environment=environment)
     if target.exists() and not force:
         raise SpecError([Problem(str(target), "", "exists; refusing to overwrite (pass --force to replace it)")])

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fleet.errors import bad_option, exit_code
+from fleet.name_options import checked_name
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -24,7 +25,7 @@ def _azure_context(cloud: str) -> object:
 
 
 def drift_command(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.", callback=checked_name)],
     subscription: Annotated[
         str | None, typer.Option("--subscription", help="Overrides azure-native:subscriptionId.")
     ] = None,

@@ -16,6 +16,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from components.spec.loader import stack_path
 from components.spec.problems import Problem, SpecError
 
 from .model import Plan
@@ -31,7 +32,7 @@ def plan_at_ref(repo_root: Path, ref: str, stack: str, *, stacks_subdir: str = "
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(tmp, filter="data")
         stacks = Path(tmp) / stacks_subdir
-        if not (stacks / f"Pulumi.{stack}.yaml").is_file():
+        if not stack_path(stacks, stack).is_file():
             return None
         env = {**os.environ, "PYTHONPATH": tmp}
         command = [sys.executable, "-c", "from fleet.cli import app; app()", "plan", "-s", stack, "--json", "-"]

@@ -13,12 +13,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from fleet.errors import exit_code
+from fleet.name_options import checked_name
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def preflight_command(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.", callback=checked_name)],
     ref: Annotated[str | None, typer.Option("--ref", help="Check this ref instead of the stack's.")] = None,
     repo: Annotated[str | None, typer.Option("--repo", help="Local repository path or URL of the source.")] = None,
     json_path: Annotated[str | None, typer.Option("--json", help="Write findings as JSON to PATH, or -.")] = None,

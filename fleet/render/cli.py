@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
+from fleet.name_options import checked_name
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 render_app = typer.Typer(no_args_is_help=True, help="Render a stack into other deployment formats.")
 
 
 @render_app.command("bicep")
 def render_bicep(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.", callback=checked_name)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
     key_vault_id: Annotated[
         str | None, typer.Option("--key-vault-id", help="Reference secrets from this Key Vault (by name).")

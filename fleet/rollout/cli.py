@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fleet.errors import EXIT_CLEAN, BadInput, bad_option, exit_code
+from fleet.name_options import checked_name
 
 from .engine import RolloutResult, rollout
 from .journal import Journal
@@ -45,7 +46,10 @@ def rollout_command(
     journal_path: Annotated[
         Path, typer.Option("--journal", help="The JSON-lines journal the rollout appends to (folder created).")
     ] = PROJECT_DIR / ".fleet" / "rollout.jsonl",
-    stack: Annotated[list[str] | None, typer.Option("--stack", "-s", help="Only these stacks (repeatable).")] = None,
+    stack: Annotated[
+        list[str] | None,
+        typer.Option("--stack", "-s", help="Only these stacks (repeatable).", callback=checked_name),
+    ] = None,
     base: Annotated[str | None, typer.Option("--base", help="Dry run: diff each plan against this git ref.")] = None,
     allow_replace: Annotated[bool, typer.Option("--allow-replace", help="Accept protected replaces.")] = False,
     emit: Annotated[str | None, typer.Option("--emit", help="Write a CI workflow instead: github-actions.")] = None,

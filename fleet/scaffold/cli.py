@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from fleet.errors import BadInput
+from fleet.name_options import checked_cluster_name, checked_name
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 scaffold_app = typer.Typer(no_args_is_help=True, help="Add an environment overlay or a cluster stack.")
@@ -24,23 +25,28 @@ def _write(path: Path, text: str, force: bool) -> None:
 
 @scaffold_app.command("env")
 def scaffold_env(
-    name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.")],
+    name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.", callback=checked_name)],
     force: Annotated[bool, typer.Option("--force")] = False,
     gitops_dir: Annotated[Path, typer.Option("--gitops-dir", file_okay=False)] = PROJECT_DIR / "gitops",
 ) -> None:
     """Add gitops/apps/NAME (an overlay of apps/base)."""
+    from components.spec.names import confined
+
     from .render import overlay
 
     text = overlay(name)
-    _write(gitops_dir / "apps" / name / "kustomization.yaml", text, force)
+    _write(confined(gitops_dir / "apps", name, "kustomization.yaml"), text, force)
 
 
 @scaffold_app.command("cluster")
 def scaffold_cluster(
-    stack: Annotated[str, typer.Argument(help="The new stack's name.")],
-    source: Annotated[str, typer.Option("--from", help="The stack to derive from.")],
-    name: Annotated[str | None, typer.Option("--name", help="Cluster name (default aks-<stack>).")] = None,
-    environment: Annotated[str | None, typer.Option("--environment", "-e")] = None,
+    stack: Annotated[str, typer.Argument(help="The new stack's name.", callback=checked_name)],
+    source: Annotated[str, typer.Option("--from", help="The stack to derive from.", callback=checked_name)],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Cluster name (default aks-<stack>).", callback=checked_cluster_name),
+    ] = None,
+    environment: Annotated[str | None, typer.Option("--environment", "-e", callback=checked_name)] = None,
     force: Annotated[bool, typer.Option("--force")] = False,
     stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -11,6 +10,7 @@ from ruamel.yaml import YAML
 
 from components.spec import CLUSTER_KEY
 from components.spec.files import load_yaml
+from components.spec.names import name_problem
 from fleet.errors import BadInput
 
 _ENV = Environment(
@@ -19,12 +19,13 @@ _ENV = Environment(
     keep_trailing_newline=True,
     autoescape=False,
 )  # YAML, not HTML
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$")
 
 
 def overlay(environment: str, *, chart_version: str = "6.7.1") -> str:
-    if not _NAME.match(environment):
-        raise BadInput(f"{environment!r} is not a valid environment name; accepted: lower-case letters, digits, '-'")
+    # The name becomes a folder (gitops/apps/<env>) and a kustomization path: the one name grammar.
+    problem = name_problem(environment)
+    if problem:
+        raise BadInput(f"environment name {problem}")
     pinned = environment.startswith("prod")
     return _ENV.get_template("overlay.yaml.j2").render(
         environment=environment, pinned=pinned, chart_version=chart_version, replicas=3 if pinned else 1

@@ -310,9 +310,8 @@ def test_github_actions_workflow_chains_rings() -> None:
     assert jobs["pre-production"]["needs"] == ["canary"] and jobs["production"]["needs"] == ["pre-production"]
     assert jobs["production"]["strategy"]["matrix"]["stack"] == ["prod-japaneast", "prod-japanwest"]
     assert jobs["production"]["strategy"]["max-parallel"] == 1
-    assert any(
-        "fleet rollout --stack ${{ matrix.stack }}" in str(step.get("run", "")) for step in jobs["canary"]["steps"]
-    )
+    (rollout,) = [step for step in jobs["canary"]["steps"] if "fleet rollout" in str(step.get("run", ""))]
+    assert '--stack "$STACK"' in rollout["run"] and rollout["env"]["STACK"] == "${{ matrix.stack }}"
     assert document["permissions"]["id-token"] == "write"
     assert json.dumps(document)  # plain data only
 

@@ -1,0 +1,43 @@
+"""CLI options and arguments that carry a stack, ring or environment name.
+
+Each is checked against the one name grammar (components/spec/names.py) while the command line is parsed, so a
+bad name is one line naming the option (exit 2, through the error boundary) and never reaches a path, a command
+line or an emitted workflow. Attach with `callback=checked_name` (`checked_cluster_name` for an AKS cluster name).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from components.spec.names import name_problem, shown
+
+from .errors import BadInput
+
+
+def checked_name(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    values = value if isinstance(value, list | tuple) else [value]
+    for item in values:
+        if item is None:
+            continue
+        problem = name_problem(item)
+        if problem:
+            raise BadInput(f"{_label(param)}: {problem}")
+    return value
+
+
+def checked_cluster_name(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """An AKS cluster name given on the command line, judged by Azure's rule (facts/azure_naming.toml)."""
+    from policies.baseline.facts.azure_naming import judge
+
+    problem = None if value is None else judge("managedCluster", value)
+    if problem:
+        raise BadInput(f"{_label(param)}: {shown(value)} {problem}")
+    return value
+
+
+def _label(param: typer.CallbackParam) -> str:
+    """`--stack` for an option, `STACK` for an argument: what the user typed or read in --help."""
+    long_option = next((o for o in param.opts if o.startswith("--")), None)
+    return long_option or (param.name or "VALUE").upper()

@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from components.spec.base import SpecModel
+from components.spec.confine import ACCEPTED_FOLDER, LEAVES, Outside, confine, relative_folder_problem
 from components.spec.files import read_yaml
 from components.spec.loader import available_stacks
 from components.spec.names import Name
 from components.spec.problems import Problem, SpecError
 from components.spec.redact import plaintext_credentials
-from fleet.confine import ACCEPTED_FOLDER, LEAVES, Outside, confine, relative_folder_problem
 from fleet.gitrepo import repo_root
 
 FLEET_FILE = "fleet.yaml"

@@ -65,8 +65,8 @@ def confined(folder: Path, *parts: str) -> Path:
 
     Names are checked before they become paths; this is the second fence, for a path built from a name that
     slipped past or for a symlink inside the folder that points out of it (or loops). The resolving is the one
-    confinement mechanism of the toolkit (fleet/confine.py, stdlib only); a refusal is a spec problem here."""
-    from fleet.confine import LEAVES, Outside, confine
+    confinement mechanism of the toolkit (components/spec/confine.py, stdlib only); a refusal is a spec problem here."""
+    from components.spec.confine import LEAVES, Outside, confine
 
     path = folder.joinpath(*parts)
     try:

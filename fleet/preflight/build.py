@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.spec.confine import Outside, confine
 from components.spec.files import load_yaml_documents, read_text
 from components.spec.problems import SpecError
-from fleet.confine import Outside, confine
 
 from .references import kustomization_file, outside_reference
 

@@ -4,7 +4,7 @@ Each check mirrors a reconcile-time failure: a missing path, a kustomize error, 
 rejects (schema of the cluster's Kubernetes version, required fields of Flux kinds), a reference that does
 not resolve (HelmRelease source, namespace, CRD installed by an earlier kustomization), a plaintext Secret,
 in production an unpinned image or chart, and a `${var}` that postBuild does not define. Nothing outside the
-source is read: paths are confined to it (fleet/confine.py). stack.py adds the findings about the source itself:
+source is read: paths are confined to it (components/spec/confine.py). stack.py adds the findings about the source itself:
 one that cannot be had (PREFLIGHT-009) and symlinks (PREFLIGHT-011).
 """
 
@@ -21,10 +21,10 @@ from typing import Any
 
 import kubernetes_validate
 
+from components.spec.confine import Outside, confine
 from components.spec.flux import FluxConfigurationSpec
 from components.spec.graph import dependency_order
 from components.spec.redact import is_secret_key
-from fleet.confine import Outside, confine
 from fleet.plan.model import PolicyFinding
 
 from .build import Builder

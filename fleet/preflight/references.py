@@ -16,9 +16,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from components.spec.confine import Outside, confine
 from components.spec.files import read_yaml
 from components.spec.problems import SpecError
-from fleet.confine import Outside, confine
 
 # "kustomization.yaml", "kustomization.yml", "Kustomization" (kustomize api/konfig/general.go,
 # RecognizedKustomizationFileNames).

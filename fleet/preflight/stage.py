@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from fleet.confine import LEAVES, Outside, confine
+from components.spec.confine import LEAVES, Outside, confine
 
 MAX_ENTRIES = 50_000
 MAX_BYTES = 512 * 1024 * 1024

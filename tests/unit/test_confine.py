@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fleet.confine import Outside, confine, relative_folder_problem
+from components.spec.confine import Outside, confine, relative_folder_problem
 from fleet.preflight import stage as stage_module
 from fleet.preflight.stage import stage
 

@@ -17,6 +17,7 @@ from policies.baseline.facts import host_keys
 from .azure_names import name_findings
 from .cluster import ClusterSpec, NetworkSpec
 from .flux import FluxConfigurationSpec, GitSource, RepositoryRef, Source, SshAuth
+from .gitref import git_url_problem
 from .graph import find_cycle
 from .redact import redact_text
 
@@ -233,6 +234,10 @@ def _check_git(path: str, git: GitSource) -> Iterator[Finding]:
         return
     # Credentials in the URL (userinfo other than ssh's `git@`) are refused for every source kind by the loader's
     # credential scan (components/spec/redact.py), before these checks run.
+    option_like = git_url_problem(git.url)  # the URL reaches git's (and so ssh's) command line in preflight
+    if option_like:
+        yield f"{path}.url", f"{option_like}; accepted: https://host/... or ssh://git@host/..."
+        return
     if git.auth.kind == "https" and parts.scheme != "https":
         yield f"{path}.auth.kind", "https auth needs an https:// URL"
     if git.auth.kind == "ssh" and parts.scheme != "ssh":

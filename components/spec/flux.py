@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from .azure_names import azure_name
 from .base import SpecModel
+from .gitref import ACCEPTED_REF, ref_problem
 from .secrets import SecretRef
 
 # Flux names its Kustomization objects `<configuration>-<kustomization>`; both parts are capped at 30
@@ -28,11 +30,24 @@ Timeout = Annotated[int, Field(ge=30, le=3_600)]
 RetryInterval = Annotated[int, Field(ge=30, le=86_400)]
 
 
+def _git_ref(value: str) -> str:
+    """A branch or tag reaches git's command line (preflight, the health gate): git's own rules, no leading '-'."""
+    problem = ref_problem(value)
+    if problem:
+        raise PydanticCustomError(
+            "git_ref", "{problem}; accepted: {accepted}", {"problem": problem, "accepted": ACCEPTED_REF}
+        )
+    return value
+
+
+GitRefName = Annotated[str, AfterValidator(_git_ref)]
+
+
 class RepositoryRef(SpecModel):
     """Exactly one of branch, tag or semver; or commit together with the branch it is on (API rule)."""
 
-    branch: str | None = None
-    tag: str | None = None
+    branch: GitRefName | None = None
+    tag: GitRefName | None = None
     semver: str | None = None
     commit: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{7,40}$")] | None = None
 

@@ -51,9 +51,11 @@ def derive_to_file(
     """Derive, validate and write the DR stack file; returns (derivation, source text)."""
     from components.spec.files import load_yaml
     from components.spec.loader import parse_stack_document, stack_path
+    from fleet.git import checked_revision
 
     from .derive import derive, stack_text_at
 
+    checked_revision(ref, "--ref")
     root = repo_root(stacks_dir)
     rel = (
         str(stacks_dir.resolve().relative_to(root.resolve()))

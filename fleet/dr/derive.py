@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from components.spec import CLUSTER_KEY, parse_cluster
 from components.spec.files import load_yaml
 from components.spec.problems import Problem, SpecError
 from components.spec.secrets import secret_paths
+from fleet import git
 
 from .regions import has_zones, short_code
 
@@ -52,7 +52,8 @@ def _yaml() -> YAML:
 
 def stack_text_at(repo_root: Path, stacks_rel: str, stack: str, ref: str) -> str:
     path = f"{stacks_rel}/Pulumi.{stack}.yaml"
-    shown = subprocess.run(["git", "show", f"{ref}:{path}"], cwd=repo_root, capture_output=True, text=True)
+    git.checked_revision(ref, "--ref")
+    shown = git.show(repo_root, ref, path)
     if shown.returncode != 0:
         reason = (shown.stderr.strip().splitlines() or ["git show failed"])[-1]
         raise SpecError([Problem(path, "", f"not readable at {ref}: {reason}")])

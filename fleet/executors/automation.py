@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from fleet import process, timeouts
+from fleet.errors import BadInput
 
 from .base import Preview, UpResult
 
@@ -61,8 +64,21 @@ class AutomationExecutor:
         ]
         if self.allow_replace:
             command.append("--allow-replace")
-        # The worker cancels its update on SIGTERM/SIGINT, so an interrupted rollout leaves no stale lock.
-        result = subprocess.run(command, capture_output=True, text=True)
+        # The worker cancels its update on SIGTERM/SIGINT, so an interrupted rollout leaves no stale lock: it stays
+        # in our process group (a terminal Ctrl-C reaches it), gets SIGTERM if this process dies or the limit
+        # passes, and is given the time to cancel before SIGKILL.
+        try:
+            result = process.run(
+                command,
+                timeout=timeouts.AUTOMATION_WORKER_S,
+                doing=f"{operation} of {stack}",
+                tool="the automation worker",
+                own_group=False,
+                death_signal=signal.SIGTERM,
+                grace=timeouts.CANCEL_GRACE_S,
+            )
+        except BadInput as err:
+            return {"errors": err.lines}
         try:
             return json.loads(result.stdout.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):

@@ -7,11 +7,12 @@ here. `fleet rollout --dry-run` uses it for every stack.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from fleet import git, process, timeouts
+from fleet.errors import BadInput
 
 from .base import Preview, UpResult
 
@@ -21,7 +22,8 @@ class OfflineExecutor:
 
     def __init__(self, stacks_dir: Path, *, base: str | None = None, allow_replace: bool = False) -> None:
         self.stacks_dir = stacks_dir
-        self.base = base
+        # Checked here, before any stack starts: the child would refuse it too, once per stack.
+        self.base = None if base is None else git.checked_revision(base, "--base")
         self.allow_replace = allow_replace
 
     def preview(self, stack: str) -> Preview:
@@ -31,7 +33,17 @@ class OfflineExecutor:
             command += ["--base", self.base]
         if self.allow_replace:
             command.append("--allow-replace")
-        result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+        try:
+            # Our own child, in our process group (Ctrl-C reaches it); it dies with this process.
+            result = process.run(
+                command,
+                timeout=timeouts.PLAN_CHILD_S,
+                doing=f"previewing {stack}",
+                tool="fleet plan",
+                own_group=False,
+            )
+        except BadInput as err:  # this stack fails; the rollout's failure threshold decides the rest
+            return Preview(errors=err.lines)
         if result.returncode == 2 or not result.stdout.strip():
             lines = result.stderr.strip().splitlines() or [f"fleet plan exited {result.returncode}"]
             return Preview(errors=lines)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -18,13 +17,15 @@ from pathlib import Path
 
 from components.spec.loader import stack_path
 from components.spec.problems import Problem, SpecError
+from fleet import git, process, timeouts
 
 from .model import Plan
 
 
 def plan_at_ref(repo_root: Path, ref: str, stack: str, *, stacks_subdir: str = "stacks") -> Plan | None:
     """None when the stack did not exist at `ref` (everything is then a create)."""
-    archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=repo_root, capture_output=True)
+    git.checked_revision(ref, "--base")
+    archive = git.archive(repo_root, ref)
     if archive.returncode != 0:
         reason = archive.stderr.decode().strip().splitlines()[-1:] or ["git archive failed"]
         raise SpecError([Problem(f"--base {ref}", "", f"cannot read the ref: {reason[0]}")])
@@ -36,8 +37,16 @@ def plan_at_ref(repo_root: Path, ref: str, stack: str, *, stacks_subdir: str = "
             return None
         env = {**os.environ, "PYTHONPATH": tmp}
         command = [sys.executable, "-c", "from fleet.cli import app; app()", "plan", "-s", stack, "--json", "-"]
-        result = subprocess.run(
-            [*command, "--no-policy", "--stacks-dir", str(stacks)], cwd=tmp, env=env, capture_output=True, text=True
+        # Our own child: it stays in our process group (Ctrl-C reaches it) and starts its children through
+        # fleet.process too, so they all die with this process.
+        result = process.run(
+            [*command, "--no-policy", "--stacks-dir", str(stacks)],
+            cwd=Path(tmp),
+            env=env,
+            timeout=timeouts.PLAN_CHILD_S,
+            doing=f"planning {stack} at --base {ref}",
+            tool="fleet plan",
+            own_group=False,
         )
     if result.returncode == 2:
         lines = result.stderr.strip().splitlines() or ["the stack was invalid"]

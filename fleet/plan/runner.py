@@ -30,8 +30,11 @@ def plan_stack(
     or deleting a protected resource blocks unless `allow_replace`.
     """
     from components.spec import load_stack
+    from fleet.git import checked_revision
     from fleet.policy.config import config_path, load_config
 
+    if base is not None:
+        checked_revision(base, "--base")
     loaded = load_stack(stacks_dir, stack)
     environment = loaded.spec.environment
     config = load_config(policy_config or config_path(environment)) if policy else {}
@@ -78,8 +81,12 @@ def plan_stack(
 
 def _preflight(stacks_dir: Path, stack: str) -> Any:
     from fleet.preflight import preflight_stack
+    from fleet.process import ProgramMissing
 
-    return preflight_stack(stacks_dir, stack)
+    try:
+        return preflight_stack(stacks_dir, stack)
+    except ProgramMissing as missing:  # kubectl: the plan itself does not need it
+        raise ProgramMissing(f"{missing}; or skip the GitOps preflight with --no-preflight") from None
 
 
 def _plan(stacks_dir: Path, loaded: StackConfig) -> Plan:

@@ -9,8 +9,11 @@ values unknown in preview as the unknown sentinel, so the pack sees what it woul
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from fleet import timeouts
 from fleet.plan.model import SECRET, UNKNOWN, PlannedResource, PolicyFinding
 from policies.baseline import BY_POLICY_NAME
 
@@ -27,7 +31,6 @@ from .pack_process import PACK_DIR, start_pack, stop_pack
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-_START_TIMEOUT_S = 30
 
 
 class PolicyPackError(RuntimeError):
@@ -40,7 +43,21 @@ class AnalyzerClient:
         self._names: dict[str, str] = {}
 
     def info(self) -> Any:
-        return self._stub.GetAnalyzerInfo(empty_pb2.Empty())
+        return self._call(self._stub.GetAnalyzerInfo, empty_pb2.Empty())
+
+    @staticmethod
+    def _call(method: Callable[..., Any], request: Any) -> Any:
+        """One call with a deadline: a pack that hangs or dies is one line (exit 2), never a wait or a traceback."""
+        try:
+            return method(request, timeout=timeouts.POLICY_PACK_CALL_S)
+        except grpc.RpcError as err:
+            code = err.code() if isinstance(err, grpc.Call) else None
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise PolicyPackError(
+                    f"the policy pack did not answer within {timeouts.POLICY_PACK_CALL_S:g} s"
+                ) from None
+            details = err.details() if isinstance(err, grpc.Call) else str(err)
+            raise PolicyPackError(f"the policy pack failed: {code.name if code else 'error'}: {details}") from None
 
     def configure(self, config: Mapping[str, Mapping[str, Any]]) -> None:
         request = analyzer_pb2.ConfigureAnalyzerRequest()
@@ -53,11 +70,12 @@ class AnalyzerClient:
                     enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level), properties=properties
                 )
             )
-        self._stub.Configure(request)
+        self._call(self._stub.Configure, request)
 
     def configure_stack(self, stack: str, project: str, tags: Mapping[str, str], *, dry_run: bool = True) -> None:
-        self._stub.ConfigureStack(
-            analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=dry_run, tags=dict(tags))
+        self._call(
+            self._stub.ConfigureStack,
+            analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=dry_run, tags=dict(tags)),
         )
 
     def analyze(self, resources: Sequence[PlannedResource]) -> list[PolicyFinding]:
@@ -66,8 +84,9 @@ class AnalyzerClient:
         for r in resources:
             if not r.custom:
                 continue
-            response = self._stub.Analyze(
-                analyzer_pb2.AnalyzeRequest(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.inputs))
+            response = self._call(
+                self._stub.Analyze,
+                analyzer_pb2.AnalyzeRequest(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.inputs)),
             )
             findings += self._findings(response, default_urn=r.urn)
         stack = analyzer_pb2.AnalyzeStackRequest(
@@ -84,7 +103,7 @@ class AnalyzerClient:
                 if r.custom
             ]
         )
-        findings += self._findings(self._stub.AnalyzeStack(stack), default_urn="")
+        findings += self._findings(self._call(self._stub.AnalyzeStack, stack), default_urn="")
         return findings
 
     def _findings(self, response: Any, *, default_urn: str) -> list[PolicyFinding]:
@@ -128,14 +147,40 @@ def _struct(inputs: Mapping[str, Any]) -> struct_pb2.Struct:
 def connect(process: subprocess.Popen[bytes]) -> tuple[AnalyzerClient, grpc.Channel]:
     """Wait for the pack to print its port, then connect; a pack that dies says why."""
     assert process.stdout is not None
-    line = process.stdout.readline().decode().strip()
+    limit = timeouts.POLICY_PACK_START_S
+    line = _first_line(process.stdout.fileno(), limit)
+    if line is None:
+        raise PolicyPackError(f"the policy pack did not print its port within {limit:g} s")
     if not line.isdigit():
-        _, stderr = process.communicate(timeout=5)
-        tail = stderr.decode().strip().splitlines()[-1:] or ["(no output)"]
+        try:
+            _, stderr = process.communicate(timeout=timeouts.STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            stderr = b""
+        tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
         raise PolicyPackError(f"the policy pack did not start: {tail[0]}")
     channel = grpc.insecure_channel(f"127.0.0.1:{line}")
-    grpc.channel_ready_future(channel).result(timeout=_START_TIMEOUT_S)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=limit)
+    except grpc.FutureTimeoutError:
+        channel.close()
+        raise PolicyPackError(f"the policy pack did not accept a connection within {limit:g} s") from None
     return AnalyzerClient(channel), channel
+
+
+def _first_line(fd: int, seconds: float) -> str | None:
+    """The first line the pack writes, or None when it writes none within `seconds` (a hung pack never blocks
+    the plan); "" when it exits without one."""
+    deadline = time.monotonic() + seconds
+    data = b""
+    while b"\n" not in data:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.split(b"\n", 1)[0].decode(errors="replace").strip()
 
 
 @contextmanager

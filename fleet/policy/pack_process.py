@@ -7,23 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fleet import process
+
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 
 def start_pack(pack_dir: Path = PACK_DIR) -> subprocess.Popen[bytes]:
-    """The pack runs in its own folder and process, as the Pulumi CLI runs it."""
-    return subprocess.Popen(
-        [sys.executable, str(pack_dir / "__main__.py")],
-        cwd=pack_dir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    """The pack runs in its own folder and process, as the Pulumi CLI runs it; it dies with this process, even
+    when this one is killed with SIGKILL (fleet.process)."""
+    return process.start(
+        [sys.executable, str(pack_dir / "__main__.py")], cwd=pack_dir, doing="the policy pack", tool="python"
     )
 
 
-def stop_pack(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def stop_pack(child: subprocess.Popen[bytes]) -> None:
+    process.stop(child)

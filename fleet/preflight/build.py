@@ -7,8 +7,6 @@ references leaving it first (references.py), and the plain-folder generator read
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from components.spec.confine import Outside, confine
 from components.spec.files import load_yaml_documents, read_text
 from components.spec.problems import SpecError
+from fleet import process, timeouts
 
 from .references import kustomization_file, outside_reference
 
@@ -32,7 +31,6 @@ class Builder:
         # Schema verdicts per (object, Kubernetes version): configurations sharing a build validate it once.
         self.schema_verdicts: dict[tuple[str, str], str | None] = {}
         self.builds = 0
-        self.kubectl = shutil.which("kubectl")
 
     def build(self, directory: Path, key: tuple[str, str], root: Path) -> Build:
         """`key` is (source at ref, path): the same path of the same source is built once per run. Nothing outside
@@ -46,8 +44,6 @@ class Builder:
         return self.cache[key]
 
     def _build(self, directory: Path, root: Path) -> Build:
-        if self.kubectl is None:
-            return Build(error="kubectl is not installed (it carries kustomize); install it to build manifests")
         self.builds += 1
         if kustomization_file(directory) is None:
             # Flux generates a kustomization for plain manifest folders; do the same.
@@ -55,7 +51,13 @@ class Builder:
         escape = outside_reference(root, directory)
         if escape:
             return Build(error=escape)
-        out = subprocess.run([self.kubectl, "kustomize", str(directory)], capture_output=True, text=True)
+        # `directory` is absolute (confined and resolved by build()), and `--` ends kubectl's options before it
+        # anyway. A missing kubectl is one environment line (exit 2), not a finding against the source.
+        out = process.run(
+            ["kubectl", "kustomize", "--", str(directory)],
+            timeout=timeouts.KUSTOMIZE_S,
+            doing=f"building {directory} (kubectl kustomize, which carries kustomize)",
+        )
         if out.returncode != 0:
             return Build(error=(out.stderr.strip().splitlines() or ["kustomize failed"])[-1])
         return self._parse(out.stdout)

@@ -8,13 +8,13 @@ ref (the example repo here has no release tags), the working tree is checked ins
 from __future__ import annotations
 
 import io
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.spec.flux import RepositoryRef
+from fleet import git
 
 from .stage import keep_symlinks
 
@@ -44,8 +44,7 @@ def ref_name(ref: RepositoryRef, override: str | None = None) -> str | None:
 
 
 def _archive(repo: Path, ref: str, subdir: str | None) -> tempfile.TemporaryDirectory[str] | None:
-    command = ["git", "archive", "--format=tar", ref] + ([subdir] if subdir else [])
-    out = subprocess.run(command, cwd=repo, capture_output=True)
+    out = git.archive(repo, ref, [subdir] if subdir else [])
     if out.returncode != 0:
         return None
     tmp = tempfile.TemporaryDirectory(prefix="fleet-preflight-")
@@ -69,11 +68,11 @@ def open_source(
         local = Path(repo)
         if not local.exists():
             clone = tempfile.TemporaryDirectory(prefix="fleet-clone-")
-            cloned = subprocess.run(
-                ["git", "clone", "-q", "--filter=blob:none", "--no-checkout", repo, clone.name],
-                capture_output=True,
-                text=True,
-            )
+            try:
+                cloned = git.clone(repo, Path(clone.name))
+            except BaseException:
+                clone.cleanup()
+                raise
             if cloned.returncode != 0:
                 clone.cleanup()
                 return f"cannot clone {repo}: {(cloned.stderr.strip().splitlines() or ['git clone failed'])[-1]}"

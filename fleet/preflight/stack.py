@@ -8,6 +8,7 @@ from pathlib import Path
 from components.spec import load_stack
 from components.spec.flux import FluxConfigurationSpec
 from components.spec.redact import redact_data
+from fleet import git
 from fleet.fleetfile import load_fleet
 from fleet.gitrepo import repo_root
 from fleet.plan.model import PolicyFinding
@@ -42,7 +43,11 @@ def local_sources(stacks_dir: Path) -> dict[str, str]:
 def preflight_stack(
     stacks_dir: Path, stack: str, *, repo: str | None = None, ref: str | None = None, builder: Builder | None = None
 ) -> PreflightReport:
-    """Raises components.spec.SpecError for a bad stack file (exit 2, like fleet plan)."""
+    """Raises components.spec.SpecError for a bad stack file, BadInput for a bad --ref or --repo (exit 2)."""
+    if ref is not None:
+        ref = git.checked_revision(ref, "--ref")
+    if repo is not None:
+        repo = git.checked_source(repo, "--repo")
     spec = load_stack(stacks_dir, stack).spec
     report = PreflightReport(stack)
     builder = builder or Builder()

@@ -120,6 +120,12 @@ def _check_limits(events: Iterator[Any], shown: str) -> None:
             if event.anchor is not None:
                 anchored[event.anchor] = 1
         elif isinstance(event, AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_collections):
+                # A value containing itself: every reader that walks it (pydantic, JSON) recurses forever.
+                line = event.start_mark.line + 1
+                raise SpecError(
+                    [Problem(shown, f"line {line}", f"alias *{event.anchor} refers to a value containing it")]
+                )
             cost = anchored.get(event.anchor, 1)
         else:
             continue

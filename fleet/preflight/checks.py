@@ -4,8 +4,8 @@ Each check mirrors a reconcile-time failure: a missing path, a kustomize error, 
 rejects (schema of the cluster's Kubernetes version, required fields of Flux kinds), a reference that does
 not resolve (HelmRelease source, namespace, CRD installed by an earlier kustomization), a plaintext Secret,
 in production an unpinned image or chart, and a `${var}` that postBuild does not define. Nothing outside the
-source is read: paths are confined to it (components/spec/confine.py). stack.py adds the findings about the source itself:
-one that cannot be had (PREFLIGHT-009) and symlinks (PREFLIGHT-011).
+source is read: paths are confined to it (components/spec/confine.py). stack.py adds the findings about the source
+itself: one that cannot be had (PREFLIGHT-009) and symlinks (PREFLIGHT-011).
 """
 
 from __future__ import annotations

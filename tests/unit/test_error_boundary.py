@@ -149,3 +149,7 @@ def test_limits_are_checked_before_anything_is_built() -> None:
     with pytest.raises(SpecError, match="nested deeper"):
         load_yaml("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "deep.yaml")
     assert load_yaml("[" * MAX_DEPTH + "]" * MAX_DEPTH, "ok.yaml") is not None
+    for recursive in ("&a [*a]\n", "&!\n: *!\n", "a: &b {c: [1, *b]}\n"):
+        with pytest.raises(SpecError, match="refers to a value containing it"):
+            load_yaml(recursive, "self.yaml")
+    assert load_yaml("a: &b [1]\nc: *b\n", "shared.yaml") == {"a": [1], "c": [1]}

@@ -7,6 +7,9 @@ Semantics, from learn.microsoft.com/azure/governance/policy/concepts/definition-
 - `count` over a `[*]` field alias with an optional `where`, compared numerically;
 - `value` conditions whose value may be a template expression `[...]`, with `current()` bound to the element
   a `where` is counting;
+- `[parameters('name')]` in a condition's operand, bound to the definition's parameter defaults (or the values a
+  test assigns); `count` nested inside a `where`, counting the inner array of the element being counted;
+- the resource field `identity.type` ("Fields" on the same page);
 - `ipRangeContains(range, targetRange)`: single addresses, CIDRs and `start-end` ranges; "empty ranges, or
   mixing between IP families isn't allowed and results in evaluation failure", and "a failed evaluation is an
   implicit deny". Text ipaddress cannot read also fails here: how Azure reads such text is not documented.
@@ -38,12 +41,23 @@ class Scope:
     props: Mapping[str, Any]
     prefix: str  # "Microsoft.ContainerService/managedClusters/"
     current: dict[str, Any] = field(default_factory=dict)  # array alias ("...[*]") -> element being counted
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
-def verdict(definition: Mapping[str, Any], resource_type: str, props: Mapping[str, Any], prefix: str) -> str:
+def verdict(
+    definition: Mapping[str, Any],
+    resource_type: str,
+    props: Mapping[str, Any],
+    prefix: str,
+    parameters: Mapping[str, Any] | None = None,
+) -> str:
     """ "deny" when the definition's `if` holds (or cannot be evaluated), else "allow"."""
+    bound = {name: spec.get("defaultValue") for name, spec in definition["properties"].get("parameters", {}).items()}
+    bound.update(parameters or {})
     try:
-        holds = evaluate(definition["properties"]["policyRule"]["if"], Scope(resource_type, props, prefix))
+        holds = evaluate(
+            definition["properties"]["policyRule"]["if"], Scope(resource_type, props, prefix, parameters=bound)
+        )
     except EvaluationFailure:
         return "deny"
     return "deny" if holds else "allow"
@@ -57,11 +71,11 @@ def evaluate(condition: Mapping[str, Any], scope: Scope) -> bool:
     if "not" in condition:
         return not evaluate(condition["not"], scope)
     if "count" in condition:
-        return _compare(condition, _count(condition["count"], scope))
+        return _compare(condition, _count(condition["count"], scope), scope)
     if "field" in condition:
-        return _compare(condition, _field(condition["field"], scope))
+        return _compare(condition, _field(condition["field"], scope), scope)
     if "value" in condition:
-        return _compare(condition, _value(condition["value"], scope))
+        return _compare(condition, _value(condition["value"], scope), scope)
     raise NotImplementedError(f"condition {sorted(condition)}")
 
 
@@ -74,7 +88,7 @@ def _count(count: Mapping[str, Any], scope: Scope) -> int:
         return 0
     total = 0
     for item in items:
-        inner = Scope(scope.resource_type, scope.props, scope.prefix, {**scope.current, alias: item})
+        inner = Scope(scope.resource_type, scope.props, scope.prefix, {**scope.current, alias: item}, scope.parameters)
         total += "where" not in count or evaluate(count["where"], inner)
     return total
 
@@ -82,11 +96,14 @@ def _count(count: Mapping[str, Any], scope: Scope) -> int:
 def _field(name: str, scope: Scope) -> Any:
     if name == "type":
         return scope.resource_type
-    for alias, element in scope.current.items():
-        if name == alias:
-            return element
+    if name == "identity.type":
+        return _walk(scope.props, name)
+    if name in scope.current:
+        return scope.current[name]
+    # The innermost counted array first: in a nested count, `pools[*].taints[*]` is the taint, not a pool's property.
+    for alias in sorted(scope.current, key=len, reverse=True):
         if name.startswith(alias + "."):
-            return _walk(element, name[len(alias) + 1 :])
+            return _walk(scope.current[alias], name[len(alias) + 1 :])
     if not name.startswith(scope.prefix) or "[*]" in name:
         raise NotImplementedError(f"field {name!r}")
     return _walk(scope.props, name[len(scope.prefix) :])
@@ -112,11 +129,11 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _compare(condition: Mapping[str, Any], actual: Any) -> bool:
+def _compare(condition: Mapping[str, Any], actual: Any, scope: Scope) -> bool:
     if "exists" in condition:
         return (actual is not _MISSING) == (str(condition["exists"]).lower() == "true")
     (operator,) = [k for k in condition if k in _OPERATORS]
-    return _OPERATORS[operator](actual, condition[operator])
+    return _OPERATORS[operator](actual, _value(condition[operator], scope))
 
 
 def _norm(value: Any) -> Any:
@@ -176,6 +193,8 @@ def _run(node: Any, scope: Scope) -> Any:
     if name == "if":
         return _run(args[1] if _run(args[0], scope) else args[2], scope)
     values = [_run(a, scope) for a in args]
+    if name == "parameters":
+        return scope.parameters[values[0]]
     if name == "current":
         if not values:
             (only,) = scope.current.values()

@@ -321,8 +321,9 @@ def _extension_resource(cluster_type: str) -> dict[str, Any]:
         },
     }
     if cluster_type == ARC_TYPE:
-        # The built-in gives the Arc extension a system-assigned identity and the AKS one none; the extensions API
-        # describes `identity` as "Identity of the Extension resource" (Extension, 2023-05-01 extensions.json).
+        # The built-in gives the Arc extension a system-assigned identity and the AKS one none; at 2023-05-01 the
+        # Extension's top-level `identity` is "Identity of the Extension resource", type 'SystemAssigned' only
+        # (Azure/bicep-types-az generated/kubernetesconfiguration/.../2023-05-01/types.md @ 6bb0520b).
         resource["identity"] = {"type": "SystemAssigned"}
     return resource
 

@@ -25,6 +25,7 @@ from components.spec.cluster import (
 )
 from components.spec.flux import BucketKeyAuth, FluxConfigurationSpec, HttpsAuth, SshAuth
 from components.spec.problems import Problem, SpecError
+from policies.baseline.facts.azure_naming import judge
 from policies.baseline.facts.roles import role_id
 
 _ENV = Environment(loader=PackageLoader("fleet.render", "templates"), undefined=StrictUndefined, autoescape=False)
@@ -153,9 +154,46 @@ def _workload_identity(w: WorkloadIdentitySpec, cluster_name: str) -> dict[str, 
     }
 
 
+# The deployment names main.bicep gives its modules: `${clusterName}<suffix>`, with `{}` the pool, identity or
+# configuration name. tests/render/test_bicep.py checks this list against every module `name:` in main.bicep.
+DEPLOYMENT_SUFFIXES = (
+    "-identity",
+    "-logs",
+    "-subnet-role",
+    "-kms-role",
+    "-aks",
+    "-insights",
+    "-pool-{}",
+    "-wi-{}",
+    "-flux",
+    "-flux-{}",
+)
+
+
+def deployment_names(spec: ClusterSpec) -> list[tuple[str, str]]:
+    """(key path, deployment name) for every module deployment main.bicep would create for this stack."""
+    items = {
+        "-pool-{}": [(f"userPools[{i}].name", p.name) for i, p in enumerate(spec.user_pools)],
+        "-wi-{}": [(f"workloadIdentities[{i}].name", w.name) for i, w in enumerate(spec.workload_identities)],
+        "-flux-{}": [
+            ("flux.platform.name", spec.flux.platform.name),
+            *[(f"flux.tenants[{i}].name", t.name) for i, t in enumerate(spec.flux.tenants)],
+        ],
+    }
+    names = []
+    for suffix in DEPLOYMENT_SUFFIXES:
+        for path, item in items.get(suffix, [("name", "")]):
+            names.append((path, spec.name + suffix.format(item)))
+    return names
+
+
 def unsupported(spec: ClusterSpec, source: str) -> list[Problem]:
     """Features the Bicep templates do not carry, named, so such a stack is refused rather than half-deployed."""
-    problems = []
+    problems = [
+        Problem(source, f"aksfleet:cluster.{path}", f"the Bicep deployment name {name!r} {problem}")
+        for path, name in deployment_names(spec)
+        if (problem := judge("deployment", name))
+    ]
     for i, tenant in enumerate(spec.flux.tenants):
         if tenant.secret_settings:
             problems.append(

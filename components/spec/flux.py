@@ -8,6 +8,7 @@ Cross-field rules (dependsOn targets, cycles, combined name lengths) live in `ch
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -40,6 +41,19 @@ def _git_ref(value: str) -> str:
     return value
 
 
+def _full_sha(value: str) -> str:
+    # Flux's Git client resolves `ref.commit` as an object id, not a revision expression: fluxcd/pkg
+    # git/gogit/clone.go cloneCommit does `repo.CommitObject(plumbing.NewHash(commit))`, and go-git's NewHash
+    # takes a full hash only (src-d/go-git#634: "This assumes that there is a full hash"). An abbreviated SHA
+    # therefore fails in the cluster ("unable to resolve commit object"), after the rollout deployed it.
+    if not re.fullmatch(r"[0-9a-f]{40}", value):
+        raise PydanticCustomError(
+            "commit_not_full_sha",
+            "a commit must be the full 40-character lowercase hex SHA; Flux cannot check out an abbreviated one",
+        )
+    return value
+
+
 GitRefName = Annotated[str, AfterValidator(_git_ref)]
 
 
@@ -49,7 +63,7 @@ class RepositoryRef(SpecModel):
     branch: GitRefName | None = None
     tag: GitRefName | None = None
     semver: str | None = None
-    commit: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{7,40}$")] | None = None
+    commit: Annotated[str, AfterValidator(_full_sha)] | None = None
 
     @property
     def kind(self) -> str:

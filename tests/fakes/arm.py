@@ -81,10 +81,25 @@ class Stored:
 
 @dataclass
 class ComplianceScript:
-    """Seconds after creation -> state; `failing` objects are reported while not Compliant."""
+    """How Flux reports a configuration over time, in the shapes of fluxconfiguration.json 2023-05-01.
+
+    `steps`: seconds after provisioning -> complianceState; `failing` Kustomization objects ({name, reason,
+    message}) are reported Non-Compliant while the state is not Compliant.
+    `revision_format`: how sourceSyncedCommitId spells the commit: "at" `main@sha1:<sha>` (Flux >= 2.0,
+    RFC-0005), "slash" `main/<sha>` (the API example GetFluxConfiguration.json) or "bare" `<sha>`.
+    `applied_after`: seconds after provisioning before the Kustomizations apply the synced commit; until then
+    they report `previous_commit` (Compliant, "Applied revision: <previous>") or, without one, Ready Unknown
+    "Reconciliation in progress" (kustomize-controller v1.7.0 kustomization_controller.go).
+    `helm_releases`: HelmRelease objects ({name, namespace, chart "<name>@<version>", from_git, state, reason,
+    message, failureCount/installFailureCount/upgradeFailureCount}), reported with helmReleaseProperties.
+    """
 
     steps: list[tuple[float, str]]
     failing: list[dict[str, str]] = field(default_factory=list)
+    revision_format: str = "at"
+    applied_after: float = 0.0
+    previous_commit: str | None = None
+    helm_releases: list[dict[str, Any]] = field(default_factory=list)
 
 
 class ArmEmulator:
@@ -514,48 +529,138 @@ class ArmEmulator:
         for at, step in script.steps:
             if elapsed >= at:
                 state = step
+        # `suspend` stops Flux reconciling; the API's FluxComplianceStateDefinition has "Suspended" for it.
+        if props.get("suspend") is True:
+            state = "Suspended"
         ref = (props.get("gitRepository") or {}).get("repositoryRef") or {}
-        label = ref.get("branch") or ref.get("tag") or ref.get("semver") or "main"
+        # Flux names the revision after the branch or tag it checked out; for a semver range that is the matching
+        # tag, which the emulator (holding no tags) stands in for with a placeholder.
+        label = ref.get("branch") or ref.get("tag") or ("v0.0.0-emulated" if ref.get("semver") else "main")
+        commit = ref.get("commit") or self.commit
+        synced = state != "Pending"
         props["complianceState"] = state
-        props["sourceSyncedCommitId"] = (
-            f"{label}@sha1:{ref.get('commit') or self.commit}" if state != "Pending" else None
-        )
-        statuses = [_status("GitRepository", body["name"], "Compliant" if state != "Pending" else "Pending")]
+        props["sourceSyncedCommitId"] = _flux_revision(label, commit, script.revision_format) if synced else None
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        props["sourceUpdatedAt"] = stamp if synced else None
+        props["statusUpdatedAt"] = stamp
+        props["errorMessage"] = ""
+        namespace = props.get("namespace") or "default"
+        source = _source_status(body["name"], namespace, state, _flux_revision(label, commit, script.revision_format))
+        statuses = [source]
         failing = {f["name"]: f for f in script.failing} if state != "Compliant" else {}
+        applied = commit if synced and elapsed >= script.applied_after else script.previous_commit
         for kname in props.get("kustomizations") or {}:
             object_name = f"{body['name']}-{kname}"
-            if object_name in failing:
-                statuses.append(_status("Kustomization", object_name, "Non-Compliant", failing[object_name]))
+            revision = _flux_revision(label, applied, script.revision_format) if applied else None
+            if state == "Suspended":
+                statuses.append(_kustomization_status(object_name, namespace, "Suspended", revision))
+            elif object_name in failing:
+                statuses.append(
+                    _kustomization_status(object_name, namespace, "Non-Compliant", revision, failing[object_name])
+                )
             else:
                 # Only the scripted objects fail; the rest reconciled (or are still pending without a script).
                 done = state == "Compliant" or bool(failing)
-                statuses.append(_status("Kustomization", object_name, "Compliant" if done else "Pending"))
+                statuses.append(
+                    _kustomization_status(object_name, namespace, "Compliant" if done else "Pending", revision)
+                )
+        for release in script.helm_releases if synced else []:
+            statuses.append(_helm_release_status(release, body["name"], namespace, applied or commit))
         props["statuses"] = statuses
+        # The combined state follows the objects (complianceState: "Combined status of the Flux Kubernetes
+        # resources"): a failed HelmRelease makes it Non-Compliant, an object that applied nothing yet Pending.
+        if state == "Compliant":
+            states = {s["complianceState"] for s in statuses}
+            props["complianceState"] = next((x for x in ("Non-Compliant", "Pending") if x in states), state)
 
 
-def _status(kind: str, name: str, state: str, failing: dict[str, str] | None = None) -> dict[str, Any]:
-    condition = (
-        {
-            "type": "Ready",
-            "status": "False",
-            "reason": failing.get("reason", "ReconciliationFailed"),
-            "message": failing.get("message", ""),
-        }
-        if failing
-        else {
-            "type": "Ready",
-            "status": "True" if state == "Compliant" else "Unknown",
-            "reason": "ReconciliationSucceeded" if state == "Compliant" else "Progressing",
-            "message": "",
-        }
-    )
+def _flux_revision(label: str, commit: str, form: str) -> str:
+    """A Git revision as Flux writes it: RFC-0005 `<ref>@sha1:<sha>`, the older `<ref>/<sha>`, or a bare sha."""
+    return {"at": f"{label}@sha1:{commit}", "slash": f"{label}/{commit}", "bare": commit}[form]
+
+
+def _condition(status: str, reason: str, message: str) -> dict[str, Any]:
+    # ObjectStatusConditionDefinition: lastTransitionTime, message, reason, status, type (the example's keys).
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"lastTransitionTime": stamp, "message": message, "reason": reason, "status": status, "type": "Ready"}
+
+
+def _object_status(
+    kind: str, name: str, namespace: str, state: str, conditions: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    # ObjectStatusDefinition: name, namespace, kind, complianceState, appliedBy, statusConditions,
+    # helmReleaseProperties. The API example omits `namespace`; the spec defines it and the gate names it.
     return {
-        "kind": kind,
         "name": name,
-        "namespace": "flux-system",
+        "namespace": namespace,
+        "kind": kind,
         "complianceState": state,
-        "statusConditions": [condition],
+        "appliedBy": extra.get("appliedBy"),
+        "helmReleaseProperties": extra.get("helmReleaseProperties"),
+        "statusConditions": conditions,
     }
+
+
+def _source_status(name: str, namespace: str, state: str, revision: str) -> dict[str, Any]:
+    if state == "Pending":
+        condition = _condition("Unknown", "Progressing", "reconciliation in progress")
+    elif "@" in revision or ":" in revision:
+        # source-controller v1.x (docs/spec/v1/gitrepositories.md): "stored artifact for revision '<rev>'".
+        condition = _condition("True", "Succeeded", f"stored artifact for revision '{revision}'")
+    else:
+        # The older controller, as in the API example: "'Fetched revision: master/<sha>'", GitOperationSucceed.
+        condition = _condition("True", "GitOperationSucceed", f"'Fetched revision: {revision}'")
+    return _object_status(
+        "GitRepository", name, namespace, "Compliant" if state != "Pending" else "Pending", [condition]
+    )
+
+
+def _kustomization_status(
+    name: str, namespace: str, state: str, revision: str | None, failing: dict[str, str] | None = None
+) -> dict[str, Any]:
+    if failing:
+        condition = _condition("False", failing.get("reason", "ReconciliationFailed"), failing.get("message", ""))
+    elif revision and state in ("Compliant", "Suspended"):
+        # kustomize-controller v1.7.0: Ready True, ReconciliationSucceeded, "Applied revision: %s" — and it stays
+        # so, at the old revision, until the new one is applied.
+        condition = _condition("True", "ReconciliationSucceeded", f"Applied revision: {revision}")
+    else:
+        condition = _condition("Unknown", "Progressing", "Reconciliation in progress")
+    return _object_status(
+        "Kustomization", name, namespace, state if revision or state != "Compliant" else "Pending", [condition]
+    )
+
+
+def _helm_release_status(release: dict[str, Any], configuration: str, namespace: str, commit: str) -> dict[str, Any]:
+    hr_namespace = release.get("namespace", namespace)
+    chart = release.get("chart", f"{release['name']}@1.0.0")
+    if release.get("from_git", True):
+        # source-controller v1.7.0 helmchart_controller.go: reconcileStrategy Revision appends the commit's first
+        # 12 characters to a chart built from a GitRepository.
+        chart = f"{chart}+{commit[:12]}"
+    counts = {key: release.get(key) for key in ("failureCount", "installFailureCount", "upgradeFailureCount")}
+    state = release.get("state", "Compliant")
+    version = int(release.get("lastRevisionApplied", 1))
+    if state == "Compliant":
+        action = "install" if version == 1 else "upgrade"
+        message = f"Helm {action} succeeded for release {hr_namespace}/{release['name']}.v{version} with chart {chart}"
+        condition = _condition("True", f"{action.capitalize()}Succeeded", message)
+    else:
+        condition = _condition("False", release.get("reason", "InstallFailed"), release.get("message", ""))
+    return _object_status(
+        "HelmRelease",
+        release["name"],
+        hr_namespace,
+        state,
+        [condition],
+        appliedBy={"name": release.get("appliedBy", f"{configuration}-apps"), "namespace": namespace},
+        helmReleaseProperties={
+            "lastRevisionApplied": version,
+            # helm-controller v1.4.0 GetHelmChartName: "<namespace>-<name>", in the source's namespace.
+            "helmChartRef": {"name": f"{hr_namespace}-{release['name']}", "namespace": namespace},
+            **counts,
+        },
+    )
 
 
 def secure_cluster_properties() -> dict[str, Any]:

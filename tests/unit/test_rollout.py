@@ -203,7 +203,8 @@ def _deployed(journal_path: Path) -> set[str]:
 
 
 class Reader:
-    """A flux configuration that progresses through scripted reads."""
+    """A flux configuration that progresses through scripted reads, in the API's shapes (Ready conditions whose
+    message says "Applied revision: <branch>@sha1:<sha>", as kustomize-controller writes it)."""
 
     def __init__(self, states: list[dict[str, Any]]) -> None:
         self.states = states
@@ -218,24 +219,38 @@ class Reader:
                 name=s["name"],
                 namespace="flux-system",
                 compliance_state=s["state"],
+                helm_release_properties=None,
                 status_conditions=[
-                    SimpleNamespace(status="False", reason=s.get("reason", ""), message=s.get("message", ""))
+                    SimpleNamespace(
+                        type="Ready", status="False", reason=s.get("reason", ""), message=s.get("message", "")
+                    )
                 ]
                 if s["state"] != "Compliant"
-                else [SimpleNamespace(status="True", reason="ReconciliationSucceeded", message="")],
+                else [
+                    SimpleNamespace(
+                        type="Ready",
+                        status="True",
+                        reason="ReconciliationSucceeded",
+                        message=f"Applied revision: main@sha1:{s.get('applied', state.get('commit_sha'))}",
+                    )
+                ],
             )
             for s in state.get("statuses", [])
         ]
+        sha = state.get("commit_sha")
         return SimpleNamespace(
             compliance_state=state["compliance"],
             provisioning_state=state.get("provisioning", "Succeeded"),
-            source_synced_commit_id=state.get("commit"),
+            source_synced_commit_id=f"main@sha1:{sha}" if sha else None,
+            suspend=False,
             statuses=statuses,
             error_message=state.get("error"),
         )
 
 
-TARGET = GateTarget("rg", "aks", "platform", expected_commit="abc123", kustomizations=("infra", "apps"))
+EXPECTED = "abc1230000000000000000000000000000000000"
+OLD = "0de9990000000000000000000000000000000000"
+TARGET = GateTarget("rg", "aks", "platform", expected_commit=EXPECTED, kustomizations=("infra", "apps"))
 OK = [
     {"kind": "Kustomization", "name": "platform-infra", "state": "Compliant"},
     {"kind": "Kustomization", "name": "platform-apps", "state": "Compliant"},
@@ -246,13 +261,13 @@ def test_gate_waits_for_compliant_at_the_expected_commit() -> None:
     reader = Reader(
         [
             {"compliance": "Pending"},
-            {"compliance": "Compliant", "commit": "main@sha1:old999", "statuses": OK},
-            {"compliance": "Compliant", "commit": "main@sha1:abc123", "statuses": OK},
+            {"compliance": "Compliant", "commit_sha": OLD, "statuses": OK},
+            {"compliance": "Compliant", "commit_sha": EXPECTED, "statuses": OK},
         ]
     )
     sleeps: list[float] = []
     result = wait_for_compliance(reader, TARGET, timeout=100, initial_interval=1, sleep=sleeps.append)
-    assert result.passed and result.polls == 3 and commit_of(result.synced_commit) == "abc123"
+    assert result.passed and result.polls == 3 and commit_of(result.synced_commit) == EXPECTED
     assert sleeps == [1, 2], "exponential backoff"
 
 
@@ -267,14 +282,14 @@ def test_gate_gives_up_and_names_failing_objects() -> None:
             "message": "dependency 'flux-system/platform-infra' is not ready",
         },
     ]
-    reader = Reader([{"compliance": "Non-Compliant", "commit": "main@sha1:abc123", "statuses": broken}])
+    reader = Reader([{"compliance": "Non-Compliant", "commit_sha": EXPECTED, "statuses": broken}])
     now = [0.0]
 
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
     result = wait_for_compliance(reader, TARGET, timeout=20, initial_interval=4, clock=lambda: now[0], sleep=sleep)
-    assert not result.passed and result.reason.startswith("still Non-Compliant after")
+    assert not result.passed and result.reason.startswith("after 12s: Kustomization flux-system/platform-apps")
     assert [str(s) for s in result.failing] == [
         "Kustomization flux-system/platform-apps Non-Compliant: DependencyNotReady dependency "
         "'flux-system/platform-infra' is not ready"
@@ -286,7 +301,7 @@ def test_gate_stops_at_failed_provisioning_and_wrong_commit() -> None:
     assert wait_for_compliance(failed, TARGET, sleep=lambda s: None).reason == (
         "provisioning Failed: extension not installed"
     )
-    stale = Reader([{"compliance": "Compliant", "commit": "main@sha1:old999", "statuses": OK}])
+    stale = Reader([{"compliance": "Compliant", "commit_sha": OLD, "statuses": OK}])
     now = [0.0]
     result = wait_for_compliance(
         stale,
@@ -296,7 +311,7 @@ def test_gate_stops_at_failed_provisioning_and_wrong_commit() -> None:
         clock=lambda: now[0],
         sleep=lambda s: now.__setitem__(0, now[0] + s),
     )
-    assert result.reason == "synced old999, expected abc123"
+    assert result.reason == f"after 3s: synced {OLD}, expected {EXPECTED}"
 
 
 def test_github_actions_workflow_chains_rings() -> None:

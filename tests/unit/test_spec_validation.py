@@ -130,9 +130,17 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "commit without branch",
         "dev",
-        lambda c: _platform(c)["source"]["git"].update(ref={"commit": "0123abc"}),
+        lambda c: _platform(c)["source"]["git"].update(ref={"commit": "0123abc" + "0" * 33}),
         "source.git.ref.branch",
         "must be combined with the branch",
+    ),
+    (
+        # Flux resolves ref.commit as a full object id (fluxcd/pkg git/gogit/clone.go cloneCommit).
+        "abbreviated commit",
+        "dev",
+        lambda c: _platform(c)["source"]["git"].update(ref={"branch": "main", "commit": "0123abc"}),
+        "aksfleet:cluster.flux.platform.source.git.ref.commit",
+        "a commit must be the full 40-character lowercase hex SHA",
     ),
     (
         "two refs",

@@ -14,8 +14,10 @@ from rich.table import Table
 
 from policies.baseline import CATALOGUE, ENVIRONMENTS
 
+from . import project
 from .errors import EXIT_BLOCKED, EXIT_CLEAN, BadInput, BoundaryGroup, bad_option
 from .name_options import checked_name
+from .project import StacksDirOption
 
 app = typer.Typer(
     cls=BoundaryGroup, no_args_is_help=True, add_completion=False, help="Operate a fleet of AKS + Flux stacks."
@@ -45,11 +47,6 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-StacksDir = Annotated[
-    Path, typer.Option("--stacks-dir", help="Folder holding Pulumi.<stack>.yaml files.", file_okay=False)
-]
 
 
 class PlanFormat(StrEnum):
@@ -92,12 +89,13 @@ def plan(
     allow_replace: Annotated[
         bool, typer.Option("--allow-replace", help="Accept replacing/deleting clusters, extension, configurations.")
     ] = False,
-    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> int:
     """Show what `pulumi up -s STACK` would create and what the baseline says of it, offline.
 
     Exit 0 clean, 1 blocked (SDK-model error, mandatory policy finding, guarded replace/delete), 2 bad input.
     """
+    stacks_dir = project.stacks_dir(stacks_dir)
     # Heavy imports (Pulumi, azure-native) happen inside, after the policy pack process has started.
     from components.spec.loader import stack_path
 
@@ -124,7 +122,9 @@ def plan(
             Path(json_path).write_text(text, encoding="utf-8")
     if output_format is PlanFormat.sarif:
         path = stack_path(stacks_dir, stack)
-        display = str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)
+        found = project.find_project_file(path.parent)
+        root = found.parent if found else path.parent
+        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         sarif = json.dumps(to_sarif(result, path, display_path=display), indent=2) + "\n"
         if output:
             output.write_text(sarif, encoding="utf-8")

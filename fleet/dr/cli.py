@@ -13,17 +13,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from components.spec.problems import SpecError
+from fleet import project
 from fleet.errors import BadInput, bad_option, exit_code
 from fleet.executors.base import Executor
 from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
 from fleet.name_options import checked_name
+from fleet.project import StacksDirOption
 
 from .derive import Derivation
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 dr_app = typer.Typer(no_args_is_help=True, help="Disaster recovery: derive, re-create, drill, export.")
-StacksDir = Annotated[Path, typer.Option("--stacks-dir", file_okay=False)]
 
 
 def _existing(stacks_dir: Path) -> dict[str, str]:
@@ -98,9 +98,10 @@ def plan_command(
     ] = None,
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
-    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> None:
     """Derive the DR stack from the source as committed at REF; write it; show the plan diff."""
+    stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec.loader import stack_path
 
     from .plan_diff import dr_plan_diff
@@ -175,9 +176,10 @@ def recreate_command(
     subscription: Annotated[str | None, typer.Option("--subscription")] = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the timeline as JSON.")] = None,
-    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> int:
     """Derive the DR stack, create it, wait for Flux to restore everything, print the recovery timeline."""
+    stacks_dir = project.stacks_dir(stacks_dir)
     import json
 
     from .recreate import recreate
@@ -202,15 +204,22 @@ def drill_command(
     ref: Annotated[str, typer.Option("--ref")] = "HEAD",
     zones: Annotated[str | None, typer.Option("--zones")] = None,
     keep: Annotated[bool, typer.Option("--keep", help="Leave the drill cluster running.")] = False,
-    report: Annotated[Path, typer.Option("--report", help="JSON-lines report, one line per drill.")] = (
-        PROJECT_DIR / ".fleet" / "dr-drills.jsonl"
-    ),
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            show_default=False,
+            help="JSON-lines report, one line per drill (default .fleet/dr-drills.jsonl).",
+        ),
+    ] = None,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
     subscription: Annotated[str | None, typer.Option("--subscription")] = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
-    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> int:
     """Recreate SOURCE in REGION as a temporary stack, verify, tear down, and record the timings."""
+    stacks_dir = project.stacks_dir(stacks_dir)
+    report = project.in_project(".fleet/dr-drills.jsonl", report)
     from datetime import UTC, datetime
 
     from components.spec.loader import stack_path
@@ -250,9 +259,10 @@ def export_command(
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
-    stacks_dir: StacksDir = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> None:
     """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations)."""
+    stacks_dir = project.stacks_dir(stacks_dir)
     from fleet.azure import AzureContext
     from fleet.azure.errors import azure_errors
 

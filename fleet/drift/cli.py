@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fleet import project
 from fleet.errors import bad_option, exit_code
 from fleet.name_options import checked_name
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from fleet.project import StacksDirOption
 
 
 def _azure_context(cloud: str) -> object:
@@ -31,9 +31,10 @@ def drift_command(
     ] = None,
     cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     json_path: Annotated[str | None, typer.Option("--json", help="Write the drift as JSON to PATH, or -.")] = None,
-    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> int:
     """Compare the live cluster, extension and flux configurations with the stack's plan. Exit 1 on drift."""
+    stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec import load_stack
     from fleet.azure import CLOUDS
     from fleet.health.factory import subscription_of

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fleet import project
 from fleet.errors import exit_code
 from fleet.name_options import checked_name
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from fleet.project import StacksDirOption
 
 
 def preflight_command(
@@ -23,9 +23,10 @@ def preflight_command(
     ref: Annotated[str | None, typer.Option("--ref", help="Check this ref instead of the stack's.")] = None,
     repo: Annotated[str | None, typer.Option("--repo", help="Local repository path or URL of the source.")] = None,
     json_path: Annotated[str | None, typer.Option("--json", help="Write findings as JSON to PATH, or -.")] = None,
-    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> int:
     """Check the stack's Git source the way Flux will apply it. Exit 0 clean, 1 blocked, 2 bad input."""
+    stacks_dir = project.stacks_dir(stacks_dir)
     from . import preflight_stack
 
     report = preflight_stack(stacks_dir, stack, repo=repo, ref=ref)

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
+from fleet import project
 from fleet.name_options import checked_name
+from fleet.project import StacksDirOption
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 render_app = typer.Typer(no_args_is_help=True, help="Render a stack into other deployment formats.")
 
 
@@ -21,9 +22,10 @@ def render_bicep(
     key_vault_id: Annotated[
         str | None, typer.Option("--key-vault-id", help="Reference secrets from this Key Vault (by name).")
     ] = None,
-    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> None:
     """Write the ARM parameters JSON of main.bicep for STACK (secrets never inlined). Exit 2 on bad input."""
+    stacks_dir = project.stacks_dir(stacks_dir)
     from .bicep import render_bicep_params
 
     text = render_bicep_params(stacks_dir, stack, key_vault_id=key_vault_id)

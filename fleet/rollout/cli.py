@@ -13,16 +13,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fleet import project
 from fleet.errors import EXIT_CLEAN, BadInput, bad_option, exit_code
 from fleet.name_options import checked_name
+from fleet.project import StacksDirOption
 
 from .engine import RolloutResult, rollout
 from .journal import Journal
 from .pipeline import StackOutcome, run_stack
 from .provenance import provenance_of
 from .resume import check_options
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def rollout_command(
@@ -44,8 +44,14 @@ def rollout_command(
         ),
     ] = None,
     journal_path: Annotated[
-        Path, typer.Option("--journal", help="The JSON-lines journal the rollout appends to (folder created).")
-    ] = PROJECT_DIR / ".fleet" / "rollout.jsonl",
+        Path | None,
+        typer.Option(
+            "--journal",
+            show_default=False,
+            help="The JSON-lines journal the rollout appends to (folder created; default .fleet/rollout.jsonl of"
+            " the project).",
+        ),
+    ] = None,
     stack: Annotated[
         list[str] | None,
         typer.Option("--stack", "-s", help="Only these stacks (repeatable).", callback=checked_name),
@@ -57,12 +63,14 @@ def rollout_command(
     cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     subscription: Annotated[str | None, typer.Option("--subscription", help="Default subscription id.")] = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout", help="Seconds to wait for Compliant.")] = 1800.0,
-    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> int:
     """Roll the baseline out ring by ring: plan → policy → guard → up → health gate, per stack.
 
     Exit 0 when every stack passed, 1 when a stack failed or a ring halted the rollout, 2 on bad input.
     """
+    stacks_dir = project.stacks_dir(stacks_dir)
+    journal_path = project.in_project(".fleet/rollout.jsonl", journal_path)
     from fleet.fleetfile import load_fleet
 
     fleet = load_fleet(stacks_dir)

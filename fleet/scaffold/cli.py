@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from fleet import project
 from fleet.errors import BadInput
 from fleet.name_options import checked_cluster_name, checked_name
+from fleet.project import StacksDirOption
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 scaffold_app = typer.Typer(no_args_is_help=True, help="Add an environment overlay or a cluster stack.")
 
 
@@ -27,9 +28,13 @@ def _write(path: Path, text: str, force: bool) -> None:
 def scaffold_env(
     name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.", callback=checked_name)],
     force: Annotated[bool, typer.Option("--force")] = False,
-    gitops_dir: Annotated[Path, typer.Option("--gitops-dir", file_okay=False)] = PROJECT_DIR / "gitops",
+    gitops_dir: Annotated[
+        Path | None,
+        typer.Option("--gitops-dir", file_okay=False, show_default=False, help="Default: gitops/ of the project."),
+    ] = None,
 ) -> None:
     """Add gitops/apps/NAME (an overlay of apps/base)."""
+    gitops_dir = project.in_project("gitops", gitops_dir)
     from components.spec.names import confined
 
     from .render import overlay
@@ -48,9 +53,10 @@ def scaffold_cluster(
     ] = None,
     environment: Annotated[str | None, typer.Option("--environment", "-e", callback=checked_name)] = None,
     force: Annotated[bool, typer.Option("--force")] = False,
-    stacks_dir: Annotated[Path, typer.Option("--stacks-dir", file_okay=False)] = PROJECT_DIR / "stacks",
+    stacks_dir: StacksDirOption = None,
 ) -> None:
     """Write stacks/Pulumi.STACK.yaml derived from another stack, validated before it is written."""
+    stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec.files import load_yaml, read_text
     from components.spec.loader import load_stack, parse_stack_document, stack_path
 

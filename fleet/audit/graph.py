@@ -1,7 +1,8 @@
 """Read the fleet in bulk through Azure Resource Graph: four paged queries, whatever the fleet size.
 
 One REST call per cluster does not scale to thousands of clusters; Resource Graph returns up to 1,000
-rows a page across up to 1,000 subscriptions a request. The four queries run concurrently.
+rows a page across up to 1,000 subscriptions a request. The four queries run concurrently, paced by the
+user quota every answer reports (fleet/azure/quota.py, installed on the client by AzureContext.resource_graph).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Live ARM JSON → the canonical resource shape the rules read (azure-native inputs, properties flattened).
 
-Done once, here at the edge, so a rule never knows whether it judges a plan or a live resource.
+Done once, here at the edge, so a rule never knows whether it judges a plan or a live resource, nor in which
+casing Resource Graph spelled the row's keys (casing.py).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policies.baseline import Resource
+
+from .casing import cluster_shape, extension_shape, flux_configuration_shape, recase
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 EXTENSION = "azure-native:kubernetesconfiguration:Extension"
@@ -45,6 +48,7 @@ def _flatten(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalize_cluster(row: dict[str, Any]) -> Resource:
+    row = recase(row, cluster_shape())
     props = _flatten(row)
     props.update(resourceName=row["name"], resourceGroupName=row.get("resourceGroup", ""))
     return Resource(CLUSTER, row["name"], props, urn=row.get("id", ""))
@@ -53,6 +57,9 @@ def normalize_cluster(row: dict[str, Any]) -> Resource:
 def normalize_child(row: dict[str, Any], cluster_name: str, kind: str | None = None) -> Resource | None:
     """`kind` ('extensions' or 'fluxconfigurations') defaults to the row's ARM type."""
     kind = kind or str(row.get("type", "")).lower().rsplit("/", 1)[-1]
+    if kind not in ("extensions", "fluxconfigurations"):
+        return None
+    row = recase(row, extension_shape() if kind == "extensions" else flux_configuration_shape())
     props = _flatten(row)
     props.update(
         clusterName=cluster_name,

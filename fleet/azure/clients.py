@@ -16,6 +16,7 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.kubernetesconfiguration import SourceControlConfigurationClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
+from fleet.azure.quota import ResourceGraphQuotaPolicy
 from fleet.errors import BadInput
 
 # cloud name -> (Resource Manager endpoint, Entra ID authority)
@@ -75,4 +76,9 @@ class AzureContext:
     def resource_graph(self) -> ResourceGraphClient:
         kwargs = self._kwargs()
         policy = ReadOnlyQueryRetryPolicy(**{k: v for k, v in kwargs.items() if k.startswith("retry_")})
-        return ResourceGraphClient(self.credential, retry_policy=policy, **kwargs)  # type: ignore[arg-type]
+        return ResourceGraphClient(
+            self.credential,  # type: ignore[arg-type]
+            retry_policy=policy,
+            per_retry_policies=[ResourceGraphQuotaPolicy()],  # after the retry policy: every attempt waits
+            **kwargs,
+        )

@@ -170,9 +170,11 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
         spec["tags"] = tags
     if c.get("resourceGroup") and c["resourceGroup"] != default_resource_group(c["name"]):
         spec["resourceGroup"] = c["resourceGroup"]
-    workspace = (oms.get("config") or {}).get("logAnalyticsWorkspaceResourceID")
+    # The config key loses its case once the add-on is re-enabled (github.com/Azure/azure-rest-api-specs/issues/10716).
+    config = {str(k).lower(): v for k, v in (oms.get("config") or {}).items()}
+    workspace = config.get("loganalyticsworkspaceresourceid")
     if workspace:
-        spec["monitoring"]["logAnalyticsWorkspaceId"] = workspace
+        spec["monitoring"]["logAnalyticsWorkspaceId"] = _arm_id(workspace)
         # The cluster does not say where its workspace is; the stamp's own workspaces share its region.
         spec["monitoring"]["workspaceLocation"] = c["location"]
         todo.append(
@@ -180,7 +182,7 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
             "change it if the workspace lives elsewhere (Container Insights' rule is created there)"
         )
     if system.get("vnetSubnetID"):
-        spec["network"]["vnetSubnetId"] = system["vnetSubnetID"]
+        spec["network"]["vnetSubnetId"] = _arm_id(system["vnetSubnetID"])
     if aad.get("tenantID"):
         spec["entra"]["tenantId"] = aad["tenantID"]
     kms = sec.get("azureKeyVaultKms") or {}
@@ -190,12 +192,18 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
             "keyVaultNetworkAccess": kms.get("keyVaultNetworkAccess", "Public"),
         }
         if kms.get("keyVaultResourceId"):
-            spec["security"]["kms"]["keyVaultResourceId"] = kms["keyVaultResourceId"]
+            spec["security"]["kms"]["keyVaultResourceId"] = _arm_id(kms["keyVaultResourceId"])
         else:
             # ARM reports the vault id only for private vaults; the stamp needs it to grant key access.
             todo.append("security.kms.keyVaultResourceId: add the resource id of the vault holding keyId")
     spec["flux"] = _flux(live, todo)
     return Export(spec, todo)
+
+
+def _arm_id(value: str) -> str:
+    """ARM answers ids with `resourcegroups` (ManagedClustersGet.json in tests/conformance/azure/arm); the spec
+    writes the segment as the REST paths do."""
+    return re.sub(r"^(/subscriptions/[^/]+/)resourcegroups/", r"\1resourceGroups/", value, flags=re.I)
 
 
 def _flux(live: LiveCluster, todo: list[str]) -> dict[str, Any]:

@@ -7,6 +7,13 @@ shapes the toolkit sends; long-running operations through Azure-AsyncOperation, 
 nextLink, Resource Graph paging through $skipToken, Flux compliance that progresses with time, and
 injected faults (429 with Retry-After, 503, dropped connections) and latency. HTTPS because azure-core
 refuses to send bearer tokens over plain HTTP; the certificate is self-signed at start.
+
+What real Azure does, from Azure's own artefacts (tests/conformance/azure/arm/PROVENANCE.md; checked by
+tests/integration/test_emulator_conformance.py): PUT answers 201 on create and 200 on update and DELETE 202
+(AgentPoolsCreate_Update.json, AgentPoolsDelete.json, DeleteExtension.json); the cluster GET lists every pool,
+separately created ones too, in agentPoolProfiles; resource ids come back with `resourcegroups` lower-cased
+(ManagedClustersGet.json); Resource Graph answers only from the table a query names, extension rows with
+PascalCase property names (Microsoft's Resource Graph samples) and every answer with the throttling headers.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import math
 import random
 import re
 import ssl
@@ -58,6 +66,9 @@ TYPES = {
     "fluxconfigurations": "Microsoft.KubernetesConfiguration/fluxConfigurations",
     "sourcecontrolconfigurations": "Microsoft.KubernetesConfiguration/sourceControlConfigurations",
 }
+# Which Resource Graph table holds which types: Microsoft.KubernetesConfiguration types are in
+# KubernetesConfigurationResources, not Resources (the samples query them there; resource-graph/*.kql).
+_KC_TABLE = "kubernetesconfigurationresources"
 _QUERY = re.compile(
     r"^\s*(?P<table>resources|kubernetesconfigurationresources)\s*\|\s*where\s+type\s*=~\s*'(?P<type>[^']+)'"
     r"(?:\s*\|\s*project\s+(?P<project>[\w\s,]+?))?(?:\s*\|\s*order\s+by\s+id\s+asc)?\s*$",
@@ -114,6 +125,8 @@ class ArmEmulator:
         provisioning_seconds: dict[str, float] | None = None,
         reconcile_seconds: float = 0.0,
         commit: str = "3f2a9c1d5e7b8a0f4c6d2e1b9a8c7d6e5f4a3b2c",
+        graph_quota: int = 1000,
+        graph_quota_window: float = 5.0,
     ) -> None:
         self.latency = latency
         self.fault_rate = fault_rate
@@ -122,7 +135,14 @@ class ArmEmulator:
         self.provisioning_seconds = provisioning_seconds or {}
         self.reconcile_seconds = reconcile_seconds
         self.commit = commit
+        # Resource Graph allots each user a number of queries per time window ("for example … at most 15 queries
+        # within every 5-second window"; learn.microsoft.com/azure/governance/resource-graph/concepts/
+        # guidance-for-throttled-requests). Generous by default so tests and benchmarks are not slowed.
+        self.graph_quota = graph_quota
+        self.graph_quota_window = graph_quota_window
+        self._graph_window: tuple[float, int] = (0.0, 0)  # window start, queries used in it
         self.resources: dict[str, Stored] = {}
+        self._pool_index: dict[str, dict[str, None]] = {}  # cluster id -> its pools' ids (ordered), lower-cased
         self.operations: dict[str, float] = {}  # operation id -> finishes at
         self.scripts: dict[str, ComplianceScript] = {}
         self.request_log: list[tuple[str, str, int]] = []
@@ -294,11 +314,12 @@ class ArmEmulator:
         if method == "GET":
             return self._get(cid)
         if method == "PUT":
+            created = cid.lower() not in self.resources
             wait = self.provisioning_seconds.get("managedClusters", 0.0)
             stored = self._store_cluster(cid, body, ready_at=time.monotonic() + wait)
-            return self._accepted(m["sub"], stored, wait)
+            return self._accepted(m["sub"], stored, wait, created)
         if method == "DELETE":
-            return self._delete(cid)
+            return self._delete(m["sub"], cid)
         return 405, {}, _error("MethodNotAllowed", method)
 
     def _clusters(
@@ -320,6 +341,7 @@ class ArmEmulator:
         if method == "GET":
             return self._get(pid)
         if method == "PUT":
+            created = pid.lower() not in self.resources
             wait = self.provisioning_seconds.get("agentPools", 0.0)
             stored = self._store(
                 pid,
@@ -328,7 +350,9 @@ class ArmEmulator:
                 {"properties": body.get("properties", {})},
                 time.monotonic() + wait,
             )
-            return self._accepted(m["sub"], stored, wait)
+            return self._accepted(m["sub"], stored, wait, created)
+        if method == "DELETE":
+            return self._delete(m["sub"], pid)
         return 405, {}, _error("MethodNotAllowed", method)
 
     def _pools(self, method: str, m: dict[str, str], q: dict[str, str], body: Any) -> tuple[int, dict[str, str], Any]:
@@ -351,11 +375,12 @@ class ArmEmulator:
                     {},
                     _error("ExtensionNotFound", "the microsoft.flux extension is not installed on the cluster"),
                 )
+            created = rid.lower() not in self.resources
             wait = self.provisioning_seconds.get(kind, 0.0)
             stored = self._put_child(rid, kind, m["name"], body, time.monotonic() + wait)
-            return self._accepted(m["sub"], stored, wait)
+            return self._accepted(m["sub"], stored, wait, created)
         if method == "DELETE":
-            return self._delete(rid)
+            return self._delete(m["sub"], rid)
         return 405, {}, _error("MethodNotAllowed", method)
 
     def _children(
@@ -376,7 +401,13 @@ class ArmEmulator:
                     "the emulator supports `<table> | where type =~ '<type>' [| project ...] [| order by id asc]`",
                 ),
             )
+        throttle = self._graph_quota()
+        if throttle[0] == 0 and throttle[2]:
+            return 429, throttle[1], _error("RateLimiting", "Resource Graph quota used up for this window")
         wanted = query.group("type").lower()
+        in_kc_table = wanted.startswith("microsoft.kubernetesconfiguration/")
+        if in_kc_table != (query.group("table").lower() == _KC_TABLE):
+            wanted = ""  # the type lives in the other table: no rows, as Azure answers
         subscriptions = {s.lower() for s in (body.get("subscriptions") or [])}
         rows = []
         for key in sorted(self.resources):
@@ -384,6 +415,8 @@ class ArmEmulator:
             if stored.body["type"].lower() != wanted or key.split("/")[2] not in subscriptions:
                 continue
             view = self._view(stored)
+            if view["type"] == TYPES["extensions"]:
+                view["properties"] = _pascal(view["properties"], _extension_maps())
             parts = view["id"].split("/")
             row = {
                 "id": view["id"],
@@ -414,7 +447,25 @@ class ArmEmulator:
         }
         if offset + top < len(rows):
             response["$skipToken"] = base64.b64encode(str(offset + top).encode()).decode()
-        return 200, {}, response
+        return 200, throttle[1], response
+
+    def _graph_quota(self) -> tuple[int, dict[str, str], bool]:
+        """(queries left after this one, the throttling headers, whether this one is over the quota)."""
+        now = time.monotonic()
+        start, used = self._graph_window
+        if now >= start + self.graph_quota_window:
+            start, used = now, 0
+        over = used >= self.graph_quota
+        used = used if over else used + 1
+        self._graph_window = (start, used)
+        left = max(self.graph_quota - used, 0)
+        resets = max(math.ceil(start + self.graph_quota_window - now), 0)
+        # x-ms-user-quota-remaining (int), x-ms-user-quota-resets-after (hh:mm:ss): the guidance page above.
+        headers = {
+            "x-ms-user-quota-remaining": str(left),
+            "x-ms-user-quota-resets-after": f"{resets // 3600:02d}:{resets % 3600 // 60:02d}:{resets % 60:02d}",
+        }
+        return left, headers, over
 
     # --- helpers -------------------------------------------------------------------------------------------
 
@@ -442,11 +493,20 @@ class ArmEmulator:
             ready_at=ready_at,
         )
         self.resources[rid.lower()] = stored
+        if type_ == "Microsoft.ContainerService/managedClusters/agentPools":
+            self._pool_index.setdefault(rid.lower().rsplit("/agentpools/", 1)[0], {})[rid.lower()] = None
         return stored
 
     def _store_cluster(self, cid: str, body: dict[str, Any], ready_at: float) -> Stored:
         name = cid.rsplit("/", 1)[-1]
         body = json.loads(json.dumps(body))
+        previous = self.resources.get(cid.lower())
+        was = ((previous.body["properties"].get("addonProfiles") or {}) if previous else {}).get("omsagent") or {}
+        oms = ((body.get("properties") or {}).get("addonProfiles") or {}).get("omsagent") or {}
+        if was.get("enabled") is False and oms.get("enabled") and isinstance(oms.get("config"), dict):
+            # Enabled again after being disabled, AKS loses the config keys' case
+            # (github.com/Azure/azure-rest-api-specs/issues/10716); lower-case is this emulator's reading.
+            oms["config"] = {k.lower(): v for k, v in oms["config"].items()}
         identity = body.get("identity") or {}
         if isinstance(identity.get("userAssignedIdentities"), dict):
             body["identity"] = {
@@ -481,13 +541,21 @@ class ArmEmulator:
         if kind == "extensions":
             props = stored.body["properties"]
             props["currentVersion"] = props.get("version") or "1.24.1"
+            props.setdefault("statuses", [])  # read-only keys GetExtension.json carries
+            props.setdefault("isSystemExtension", False)
+        if kind == "fluxconfigurations":
+            for kname, kustomization in (stored.body["properties"].get("kustomizations") or {}).items():
+                kustomization["name"] = kname  # read-only, as GetFluxConfiguration.json shows
         return stored
 
-    def _accepted(self, subscription: str, stored: Stored, wait: float) -> tuple[int, dict[str, str], Any]:
+    def _accepted(
+        self, subscription: str, stored: Stored, wait: float, created: bool
+    ) -> tuple[int, dict[str, str], Any]:
+        """201 on create, 200 on update (AgentPoolsCreate_Update.json answers both)."""
         op = uuid.uuid4().hex
         self.operations[op] = stored.ready_at if wait else 0.0
         url = f"{self.base_url}/subscriptions/{subscription}/providers/Emulator/operations/{op}?api-version=2025-09-01"
-        return 201, {"Azure-AsyncOperation": url}, self._view(stored)
+        return (201 if created else 200), {"Azure-AsyncOperation": url}, self._view(stored)
 
     def _get(self, rid: str) -> tuple[int, dict[str, str], Any]:
         stored = self.resources.get(rid.lower())
@@ -495,10 +563,20 @@ class ArmEmulator:
             return 404, {}, _error("ResourceNotFound", f"{rid} not found")
         return 200, {}, self._view(stored)
 
-    def _delete(self, rid: str) -> tuple[int, dict[str, str], Any]:
-        for key in [k for k in self.resources if k == rid.lower() or k.startswith(rid.lower() + "/")]:
+    def _delete(self, subscription: str, rid: str) -> tuple[int, dict[str, str], Any]:
+        """Asynchronous: 202 with the operation to poll (AgentPoolsDelete.json gives `location`,
+        DeleteExtension.json `Azure-AsyncOperation`); 204 when there is nothing to delete."""
+        doomed = [k for k in self.resources if k == rid.lower() or k.startswith(rid.lower() + "/")]
+        if not doomed:
+            return 204, {}, None
+        for key in doomed:
             del self.resources[key]
-        return 200, {}, None
+            self._pool_index.pop(key, None)
+            self._pool_index.get(key.rsplit("/agentpools/", 1)[0], {}).pop(key, None)
+        op = uuid.uuid4().hex
+        self.operations[op] = 0.0
+        url = f"{self.base_url}/subscriptions/{subscription}/providers/Emulator/operations/{op}?api-version=2025-09-01"
+        return 202, {"Location": url, "Azure-AsyncOperation": url}, None
 
     def _page(self, items: list[Stored], q: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
         offset = int(q.get("$skiptoken", "0") or 0)
@@ -517,6 +595,12 @@ class ArmEmulator:
         props["provisioningState"] = "Succeeded" if now >= stored.ready_at else "Creating"
         if body["type"] == TYPES["fluxconfigurations"]:
             self._compliance(body, stored, now)
+        if body["type"] == "Microsoft.ContainerService/managedClusters":
+            # Every pool of the cluster, those created as separate agentPools too (ManagedClustersGet.json lists
+            # the cluster's pools in agentPoolProfiles), and resource ids re-cased as that example answers them.
+            pools = [self.resources[k] for k in self._pool_index.get(stored.body["id"].lower(), {})]
+            props["agentPoolProfiles"] = [{"name": s.body["name"], **self._view(s)["properties"]} for s in pools]
+            body["properties"] = _recase_ids(props)
         return body
 
     def _compliance(self, body: dict[str, Any], stored: Stored, now: float) -> None:
@@ -661,6 +745,42 @@ def _helm_release_status(release: dict[str, Any], configuration: str, namespace:
             **counts,
         },
     )
+
+
+_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/", re.I)
+
+
+def _recase_ids(value: Any) -> Any:
+    """Resource ids inside a cluster's properties as ManagedClustersGet.json answers them: `resourcegroups`."""
+    if isinstance(value, dict):
+        return {k: _recase_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_recase_ids(v) for v in value]
+    if isinstance(value, str) and _ID.match(value):
+        return re.sub(r"/resourceGroups/", "/resourcegroups/", value, count=1, flags=re.I)
+    return value
+
+
+def _extension_maps() -> frozenset[str]:
+    """The extension properties that are maps of user keys (`{str}` in the SDK model's attribute map)."""
+    from azure.mgmt.kubernetesconfiguration.v2023_05_01.models import Extension
+
+    return frozenset(
+        a["key"].split(".", 1)[1]
+        for a in Extension._attribute_map.values()  # type: ignore[attr-defined]
+        if a["key"].startswith("properties.") and a["type"].startswith("{")
+    )
+
+
+def _pascal(value: Any, maps: frozenset[str] = frozenset()) -> Any:
+    """An extension row's properties as Resource Graph answers them: PascalCase names (the samples read
+    `properties.ExtensionType`), nested names too (an assumption: the samples show only top-level ones); the
+    keys of map properties (configuration settings) stay as written."""
+    if isinstance(value, list):
+        return [_pascal(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {k[:1].upper() + k[1:]: (v if k in maps else _pascal(v)) for k, v in value.items()}
 
 
 def secure_cluster_properties() -> dict[str, Any]:

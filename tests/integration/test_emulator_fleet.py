@@ -312,3 +312,77 @@ def test_export_of_an_emulator_cluster_round_trips(
     plan = plan_stack(stacks, "exported", policy=False)
     live_objects = live_map(live.cluster, live.pools, live.extensions, live.configurations)
     assert [str(d) for d in compare(plan, live_objects)] == []
+
+
+def test_audit_judges_flux_rules_on_extension_rows_in_pascal_case() -> None:
+    """Resource Graph answers extension rows with PascalCase names (Microsoft's samples read
+    `properties.ExtensionType`); the FLUX rules must still judge them."""
+    with ArmEmulator() as arm:
+        good = arm.add_cluster("sub-a", "rg-x", "aks-good")
+        arm.add_extension(good)
+        bad = arm.add_cluster("sub-a", "rg-x", "aks-bad")
+        arm.add_extension(
+            bad,
+            properties={
+                "extensionType": "microsoft.flux",
+                "autoUpgradeMinorVersion": False,
+                "releaseTrain": "Preview",
+                "version": "1.24.1",
+                "scope": {"cluster": {"releaseNamespace": "flux-system"}},
+                "configurationSettings": {"multiTenancy.enforce": "false"},
+            },
+        )
+        rows = read_fleet(arm.azure_context().resource_graph(), ["sub-a"])
+        got = matrix(arm, ["sub-a"])
+    assert all("ExtensionType" in row["properties"] for row in rows["extensions"]), "the rows came PascalCase"
+    bad_row = next(v for k, v in got.items() if k.endswith("/aks-bad"))
+    good_row = next(v for k, v in got.items() if k.endswith("/aks-good"))
+    assert bad_row["FLUX-001"] == "fail" and bad_row["FLUX-004"] == "fail"
+    assert good_row["FLUX-001"] == "pass" and good_row["FLUX-004"] == "pass"
+
+
+@pytest.mark.parametrize("stack", sorted(load_fleet(STACKS_DIR).stacks))
+def test_every_shipped_stack_shows_no_drift_right_after_it_is_applied(stack: str) -> None:
+    """The cluster GET lists the separately created user pools too, and ARM re-cases resource ids."""
+    with ArmEmulator() as arm:
+        assert EmulatorExecutor(STACKS_DIR, arm).up(stack).ok
+        loaded = load_stack(STACKS_DIR, stack)
+        live = read_live(arm.azure_context(), SUBSCRIPTION, loaded)
+        plan = plan_stack(STACKS_DIR, stack, policy=False)
+        drifts = [str(d) for d in compare(plan, live)]
+    cluster = live[f"azure-native:containerservice:ManagedCluster|{loaded.spec.name}"]
+    names = {p["name"] for p in cluster["agentPoolProfiles"]}
+    assert {p.name for p in loaded.spec.user_pools} <= names and len(names) > 1, "user pools are listed"
+    assert drifts == []
+
+
+def test_drift_reads_the_omsagent_key_arm_re_cased(deployed: tuple[ArmEmulator, EmulatorExecutor]) -> None:
+    """Disabling and re-enabling omsagent loses the config key's case (azure-rest-api-specs#10716)."""
+    arm, executor = deployed
+    client = arm.azure_context().container_service(SUBSCRIPTION)
+    spec = load_stack(STACKS_DIR, "prod-japaneast").spec
+    cluster = client.managed_clusters.get(spec.resource_group_name, spec.name)
+    cluster.addon_profiles["omsagent"].enabled = False
+    client.managed_clusters.begin_create_or_update(spec.resource_group_name, spec.name, cluster).result()
+    assert executor.up("prod-japaneast").ok
+    live = read_live(arm.azure_context(), SUBSCRIPTION, load_stack(STACKS_DIR, "prod-japaneast"))
+    config = live["azure-native:containerservice:ManagedCluster|aks-prod-jpe"]["addonProfiles"]["omsagent"]["config"]
+    assert "logAnalyticsWorkspaceResourceID" not in config, "the emulator re-cased the key"
+    assert compare(plan_stack(STACKS_DIR, "prod-japaneast", policy=False), live) == []
+
+
+def test_a_throttled_resource_graph_is_waited_for_not_failed() -> None:
+    """Quota used up (remaining 0, resets-after): the reader waits for the window instead of spending 429s."""
+    from fleet.audit import graph
+
+    with ArmEmulator(graph_quota=4, graph_quota_window=1.0) as arm:
+        seed(arm, 12)
+        original = graph.PAGE_SIZE
+        graph.PAGE_SIZE = 5  # 3 pages for each non-empty query: more queries than one window allows
+        try:
+            rows = read_fleet(arm.azure_context().resource_graph(), ["sub-a"])
+        finally:
+            graph.PAGE_SIZE = original
+        statuses = [status for method, _, status in arm.request_log if method == "POST"]
+    assert len(rows["clusters"]) == 12 and len(rows["fluxConfigurations"]) == 12
+    assert len(statuses) > 2 * arm.graph_quota and 429 not in statuses, statuses

@@ -19,8 +19,9 @@ from .errors import EXIT_BLOCKED, EXIT_CLEAN, BadInput, BoundaryGroup, bad_optio
 from .name_options import checked_name
 from .project import StacksDirOption
 
+# add_completion: `fleet --install-completion` / `--show-completion` for bash, zsh, fish and PowerShell (typer's own).
 app = typer.Typer(
-    cls=BoundaryGroup, no_args_is_help=True, add_completion=False, help="Operate a fleet of AKS + Flux stacks."
+    cls=BoundaryGroup, no_args_is_help=True, add_completion=True, help="Operate a fleet of AKS + Flux stacks."
 )
 policy_app = typer.Typer(no_args_is_help=True, help="The baseline rule catalogue and its exports.")
 app.add_typer(policy_app, name="policy")
@@ -59,9 +60,25 @@ def check_environment(environment: str) -> None:
         raise bad_option("--environment", environment, ", ".join(ENVIRONMENTS))
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"fleet {version('aks-flux-fleet')}\n")
+        raise typer.Exit()  # an eager option's own exit: it ends the command before any runs
+
+
 @app.callback()
-def _root() -> None:
-    """Operate a fleet of AKS + Flux stacks."""
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Operate a fleet of AKS + Flux stacks.
+
+    Example: `fleet plan -s dev`, then `fleet preflight -s dev`; `fleet COMMAND --help` for each command.
+    """
 
 
 @app.command()

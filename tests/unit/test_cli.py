@@ -73,3 +73,35 @@ def test_plan_errors_block_with_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
     result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy"], env={"COLUMNS": "220"})
     assert result.exit_code == 1
     assert "1 plan error(s)" in result.output and "bogus: not a property" in result.output
+
+
+def test_version_and_completion() -> None:
+    from importlib.metadata import version
+
+    shown = RUN.invoke(cli.app, ["--version"])
+    assert shown.exit_code == 0 and shown.stdout == f"fleet {version('aks-flux-fleet')}\n"
+    completion = RUN.invoke(cli.app, ["--show-completion", "bash"], prog_name="fleet")
+    assert completion.exit_code == 0 and "complete -o default -F _fleet_completion fleet" in completion.stdout
+
+
+def test_help_shows_no_install_path() -> None:
+    """Defaults come from the project found at run time (Pulumi.yaml upwards), not from where fleet is installed."""
+    for command in (["plan"], ["rollout"], ["preflight"], ["drift"], ["render", "bicep"], ["scaffold", "cluster"]):
+        shown = RUN.invoke(cli.app, [*command, "--help"], env={"COLUMNS": "200"})
+        assert shown.exit_code == 0, command
+        assert str(cli.Path(__file__).resolve().parents[2]) not in shown.stdout, command
+
+
+def test_fleet_works_from_a_sub_folder_and_refuses_outside_a_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import PROJECT_DIR
+
+    monkeypatch.chdir(PROJECT_DIR / "gitops" / "apps")
+    inside = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--no-preflight", "--json", "-"])
+    assert inside.exit_code == 0, inside.output
+    assert json.loads(inside.stdout)["stack"] == "dev"
+    monkeypatch.chdir(tmp_path)
+    outside = RUN.invoke(cli.app, ["plan", "-s", "dev"])
+    assert outside.exit_code == 2
+    assert outside.stderr.startswith(f"no Pulumi.yaml in {tmp_path.resolve()} or any folder above it")

@@ -87,20 +87,25 @@ def derive_to_file(
 
 @dr_app.command("plan")
 def plan_command(
-    source: Annotated[str, typer.Argument(help="The source stack, e.g. prod-japaneast.", callback=checked_name)],
+    source: Annotated[
+        str, typer.Option("--stack", "-s", help="The source stack, e.g. prod-japaneast.", callback=checked_name)
+    ],
     region: Annotated[str, typer.Option("--region", help="The region to recover into.")],
     ref: Annotated[str, typer.Option("--ref", help="Git ref whose stack file is the source.")] = "HEAD",
     name_suffix: Annotated[
         str, typer.Option("--name-suffix", help="Added where a derived name would collide.", callback=checked_name)
     ] = "dr",
     stack_name: Annotated[
-        str | None, typer.Option("--stack-name", help="The DR stack's name.", callback=checked_name)
+        str | None, typer.Option("--new-stack", help="The DR stack's name (default: derived).", callback=checked_name)
     ] = None,
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
     stacks_dir: StacksDirOption = None,
 ) -> None:
-    """Derive the DR stack from the source as committed at REF; write it; show the plan diff."""
+    """Derive the DR stack from the source as committed at REF; write it; show the plan diff.
+
+    Example: `fleet dr plan -s prod-japaneast --region japanwest --ref v1.4.2`
+    """
     stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec.loader import stack_path
 
@@ -165,11 +170,13 @@ def _executor_and_gate(
 
 @dr_app.command("recreate")
 def recreate_command(
-    source: Annotated[str, typer.Argument(help="The source stack.", callback=checked_name)],
+    source: Annotated[str, typer.Option("--stack", "-s", help="The source stack.", callback=checked_name)],
     region: Annotated[str, typer.Option("--region", help="The region to recover into.")],
     ref: Annotated[str, typer.Option("--ref", help="Git ref whose stack file is the source.")] = "HEAD",
     name_suffix: Annotated[str, typer.Option("--name-suffix", callback=checked_name)] = "dr",
-    stack_name: Annotated[str | None, typer.Option("--stack-name", callback=checked_name)] = None,
+    stack_name: Annotated[
+        str | None, typer.Option("--new-stack", help="The DR stack's name (default: derived).", callback=checked_name)
+    ] = None,
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing DR stack file.")] = False,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
@@ -178,7 +185,10 @@ def recreate_command(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the timeline as JSON.")] = None,
     stacks_dir: StacksDirOption = None,
 ) -> int:
-    """Derive the DR stack, create it, wait for Flux to restore everything, print the recovery timeline."""
+    """Derive the DR stack, create it, wait for Flux to restore everything, print the recovery timeline.
+
+    Example: `fleet dr recreate -s prod-japaneast --region japanwest --json timeline.json`
+    """
     stacks_dir = project.stacks_dir(stacks_dir)
     import json
 
@@ -199,7 +209,7 @@ def recreate_command(
 
 @dr_app.command("drill")
 def drill_command(
-    source: Annotated[str, typer.Argument(help="The source stack.", callback=checked_name)],
+    source: Annotated[str, typer.Option("--stack", "-s", help="The source stack.", callback=checked_name)],
     region: Annotated[str, typer.Option("--region", help="The region to drill in.")],
     ref: Annotated[str, typer.Option("--ref")] = "HEAD",
     zones: Annotated[str | None, typer.Option("--zones")] = None,
@@ -217,7 +227,10 @@ def drill_command(
     gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
     stacks_dir: StacksDirOption = None,
 ) -> int:
-    """Recreate SOURCE in REGION as a temporary stack, verify, tear down, and record the timings."""
+    """Recreate the stack in REGION as a temporary stack, verify, tear down, and record the timings.
+
+    Example: `fleet dr drill -s prod-japaneast --region koreacentral`
+    """
     stacks_dir = project.stacks_dir(stacks_dir)
     report = project.in_project(".fleet/dr-drills.jsonl", report)
     from datetime import UTC, datetime
@@ -255,13 +268,16 @@ def drill_command(
 @dr_app.command("export")
 def export_command(
     cluster_id: Annotated[str, typer.Argument(help="/subscriptions/.../managedClusters/<name>")],
-    stack: Annotated[str, typer.Option("--stack", "-s", help="The new stack's name.", callback=checked_name)],
+    stack: Annotated[str, typer.Option("--new-stack", help="The new stack's name.", callback=checked_name)],
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
     stacks_dir: StacksDirOption = None,
 ) -> None:
-    """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations)."""
+    """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations).
+
+    Example: `fleet dr export /subscriptions/<id>/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks --new-stack legacy`
+    """
     stacks_dir = project.stacks_dir(stacks_dir)
     from fleet.azure import AzureContext
     from fleet.azure.errors import azure_errors

@@ -1,4 +1,4 @@
-"""`fleet scaffold env NAME` and `fleet scaffold cluster STACK --from STACK`."""
+"""`fleet scaffold env NAME` and `fleet scaffold cluster --new-stack NEW --stack SOURCE`."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def scaffold_env(
         typer.Option("--gitops-dir", file_okay=False, show_default=False, help="Default: gitops/ of the project."),
     ] = None,
 ) -> None:
-    """Add gitops/apps/NAME (an overlay of apps/base)."""
+    """Add gitops/apps/NAME (an overlay of apps/base).
+
+    Example: `fleet scaffold env qa`, then `fleet scaffold cluster --new-stack qa -s dev -e qa`
+    """
     gitops_dir = project.in_project("gitops", gitops_dir)
     from components.spec.names import confined
 
@@ -45,8 +48,8 @@ def scaffold_env(
 
 @scaffold_app.command("cluster")
 def scaffold_cluster(
-    stack: Annotated[str, typer.Argument(help="The new stack's name.", callback=checked_name)],
-    source: Annotated[str, typer.Option("--from", help="The stack to derive from.", callback=checked_name)],
+    stack: Annotated[str, typer.Option("--new-stack", help="The new stack's name.", callback=checked_name)],
+    source: Annotated[str, typer.Option("--stack", "-s", help="The stack to derive from.", callback=checked_name)],
     name: Annotated[
         str | None,
         typer.Option("--name", help="Cluster name (default aks-<stack>).", callback=checked_cluster_name),
@@ -55,7 +58,10 @@ def scaffold_cluster(
     force: Annotated[bool, typer.Option("--force")] = False,
     stacks_dir: StacksDirOption = None,
 ) -> None:
-    """Write stacks/Pulumi.STACK.yaml derived from another stack, validated before it is written."""
+    """Write stacks/Pulumi.NEW.yaml derived from another stack, validated before it is written.
+
+    Example: `fleet scaffold cluster --new-stack qa -s dev -e qa --name aks-qa-jpe`
+    """
     stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec.files import load_yaml, read_text
     from components.spec.loader import load_stack, parse_stack_document, stack_path

@@ -318,7 +318,7 @@ def test_dr_export_never_writes_a_live_credential(tmp_path: Path, monkeypatch: p
         context = arm.azure_context()
         monkeypatch.setattr(fleet.azure, "AzureContext", lambda **kwargs: context)
         result = RUN.invoke(
-            cli.app, ["dr", "export", cid, "--stack", "leak", "--stacks-dir", str(stacks)], env={"COLUMNS": "400"}
+            cli.app, ["dr", "export", cid, "--new-stack", "leak", "--stacks-dir", str(stacks)], env={"COLUMNS": "400"}
         )
     assert CANARY not in _outputs(result, stacks)
     assert result.exit_code == 0, (result.output, result.exception)

@@ -257,8 +257,9 @@ def test_scaffolded_environment_and_cluster_pass_preflight(tmp_path: Path) -> No
         [
             "scaffold",
             "cluster",
+            "--new-stack",
             "qa-japaneast",
-            "--from",
+            "--stack",
             "staging",
             "-e",
             "staging",

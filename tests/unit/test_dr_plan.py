@@ -90,7 +90,7 @@ def test_dr_plan_at_an_older_ref_uses_that_refs_spec(history: Path) -> None:
     stacks = history / "stacks"
     result = RUN.invoke(
         cli.app,
-        ["dr", "plan", "prod-japaneast", "--region", "japanwest", "--ref", "HEAD~1", "--stacks-dir", str(stacks)],
+        ["dr", "plan", "-s", "prod-japaneast", "--region", "japanwest", "--ref", "HEAD~1", "--stacks-dir", str(stacks)],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
@@ -100,13 +100,15 @@ def test_dr_plan_at_an_older_ref_uses_that_refs_spec(history: Path) -> None:
     assert derived.location == "japanwest"
     assert "plan of prod-japanwest-dr against prod-japaneast@HEAD~1" in result.output
     assert "location" in result.output
-    again = RUN.invoke(cli.app, ["dr", "plan", "prod-japaneast", "--region", "japanwest", "--stacks-dir", str(stacks)])
+    again = RUN.invoke(
+        cli.app, ["dr", "plan", "-s", "prod-japaneast", "--region", "japanwest", "--stacks-dir", str(stacks)]
+    )
     assert again.exit_code == 2
     assert again.stderr.strip().endswith(
         "Pulumi.prod-japanwest-dr.yaml: exists; refusing to overwrite (pass --force to replace it)"
     )
     forced = RUN.invoke(
-        cli.app, ["dr", "plan", "prod-japaneast", "--region", "japanwest", "--force", "--stacks-dir", str(stacks)]
+        cli.app, ["dr", "plan", "-s", "prod-japaneast", "--region", "japanwest", "--force", "--stacks-dir", str(stacks)]
     )
     assert forced.exit_code == 0
     assert load_stack(stacks, "prod-japanwest-dr").spec.flux.platform.source.git.ref.tag == "v1.5.0"  # type: ignore[union-attr]
@@ -118,6 +120,7 @@ def test_dr_plan_of_a_missing_ref_is_bad_input(history: Path) -> None:
         [
             "dr",
             "plan",
+            "-s",
             "prod-japaneast",
             "--region",
             "japanwest",

@@ -84,7 +84,7 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str], str]] = {
     ),
     "scaffold --from a stack that is not valid": (
         lambda s: _stack_text(s, "config: {}\n"),
-        ["scaffold", "cluster", "newone", "--from", "dev"],
+        ["scaffold", "cluster", "--new-stack", "newone", "--stack", "dev"],
         "Pulumi.dev.yaml: aksfleet:cluster: missing",
     ),
 }

@@ -65,7 +65,7 @@ def _one_line(stderr: str, starts: str) -> None:
 
 COMMANDS = {
     "fleet plan --base": (["plan", "-s", "dev", "--no-policy", "--no-preflight", "--base"], "--base: "),
-    "fleet dr plan --ref": (["dr", "plan", "prod-japaneast", "--region", "japanwest", "--ref"], "--ref: "),
+    "fleet dr plan --ref": (["dr", "plan", "-s", "prod-japaneast", "--region", "japanwest", "--ref"], "--ref: "),
     "fleet preflight --ref": (["preflight", "-s", "dev", "--ref"], "--ref: "),
     "fleet rollout --dry-run --base": (["rollout", "--dry-run", "--base"], "--base: "),
 }

@@ -64,21 +64,22 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[str, Path, Path], list[str]]]] = {
     "render bicep --stack": ("--stack", lambda v, s, g: ["render", "bicep", "--stacks-dir", str(s), "--stack", v]),
     "drift --stack": ("--stack", lambda v, s, g: ["drift", "--stacks-dir", str(s), "--stack", v]),
     "rollout --stack": ("--stack", lambda v, s, g: ["rollout", "--dry-run", "--stacks-dir", str(s), "--stack", v]),
-    "dr plan SOURCE": (
-        "SOURCE",
-        lambda v, s, g: ["dr", "plan", "--region", "japanwest", "--stacks-dir", str(s), "--", v],
+    "dr plan --stack": (
+        "--stack",
+        lambda v, s, g: ["dr", "plan", "--region", "japanwest", "--stacks-dir", str(s), "--stack", v],
     ),
-    "dr plan --stack-name": (
-        "--stack-name",
+    "dr plan --new-stack": (
+        "--new-stack",
         lambda v, s, g: [
             "dr",
             "plan",
+            "-s",
             "prod-japaneast",
             "--region",
             "japanwest",
             "--stacks-dir",
             str(s),
-            "--stack-name",
+            "--new-stack",
             v,
         ],
     ),
@@ -87,6 +88,7 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[str, Path, Path], list[str]]]] = {
         lambda v, s, g: [
             "dr",
             "plan",
+            "-s",
             "prod-japaneast",
             "--region",
             "japanwest",
@@ -96,30 +98,41 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[str, Path, Path], list[str]]]] = {
             v,
         ],
     ),
-    "dr recreate SOURCE": (
-        "SOURCE",
-        lambda v, s, g: ["dr", "recreate", "--region", "japanwest", "--stacks-dir", str(s), "--", v],
-    ),
-    "dr drill SOURCE": (
-        "SOURCE",
-        lambda v, s, g: ["dr", "drill", "--region", "japanwest", "--stacks-dir", str(s), "--", v],
-    ),
-    "dr export --stack": (
+    "dr recreate --stack": (
         "--stack",
-        lambda v, s, g: ["dr", "export", CLUSTER_ID, "--stacks-dir", str(s), "--stack", v],
+        lambda v, s, g: ["dr", "recreate", "--region", "japanwest", "--stacks-dir", str(s), "--stack", v],
+    ),
+    "dr drill --stack": (
+        "--stack",
+        lambda v, s, g: ["dr", "drill", "--region", "japanwest", "--stacks-dir", str(s), "--stack", v],
+    ),
+    "dr export --new-stack": (
+        "--new-stack",
+        lambda v, s, g: ["dr", "export", CLUSTER_ID, "--stacks-dir", str(s), "--new-stack", v],
     ),
     "scaffold env NAME": ("NAME", lambda v, s, g: ["scaffold", "env", "--gitops-dir", str(g), "--", v]),
-    "scaffold cluster STACK": (
-        "STACK",
-        lambda v, s, g: ["scaffold", "cluster", "--from", "dev", "--stacks-dir", str(s), "--", v],
+    "scaffold cluster --new-stack": (
+        "--new-stack",
+        lambda v, s, g: ["scaffold", "cluster", "--stack", "dev", "--stacks-dir", str(s), "--new-stack", v],
     ),
-    "scaffold cluster --from": (
-        "--from",
-        lambda v, s, g: ["scaffold", "cluster", "new", "--stacks-dir", str(s), "--from", v],
+    "scaffold cluster --stack": (
+        "--stack",
+        lambda v, s, g: ["scaffold", "cluster", "--new-stack", "new", "--stacks-dir", str(s), "--stack", v],
     ),
     "scaffold cluster --environment": (
         "--environment",
-        lambda v, s, g: ["scaffold", "cluster", "new", "--from", "dev", "--stacks-dir", str(s), "--environment", v],
+        lambda v, s, g: [
+            "scaffold",
+            "cluster",
+            "--new-stack",
+            "new",
+            "-s",
+            "dev",
+            "--stacks-dir",
+            str(s),
+            "--environment",
+            v,
+        ],
     ),
 }
 
@@ -146,7 +159,8 @@ def test_scaffold_refuses_a_cluster_name_azure_would_refuse(tmp_path: Path, valu
     stacks, _ = _workspace(tmp_path)
     before = _tree(tmp_path)
     result = RUN.invoke(
-        cli.app, ["scaffold", "cluster", "new", "--from", "dev", "--stacks-dir", str(stacks), "--name", value]
+        cli.app,
+        ["scaffold", "cluster", "--new-stack", "new", "-s", "dev", "--stacks-dir", str(stacks), "--name", value],
     )
     assert result.exit_code == 2, (value, result.output)
     lines = result.stderr.strip().splitlines()
@@ -272,7 +286,7 @@ def test_a_stack_file_that_points_outside_is_never_written_through(tmp_path: Pat
     victim.write_text("keep me\n")
     (stacks / "Pulumi.new.yaml").symlink_to(victim)
     result = RUN.invoke(
-        cli.app, ["scaffold", "cluster", "new", "--from", "dev", "--force", "--stacks-dir", str(stacks)]
+        cli.app, ["scaffold", "cluster", "--new-stack", "new", "-s", "dev", "--force", "--stacks-dir", str(stacks)]
     )
     assert result.exit_code == 2, result.output
     assert "leads outside this folder" in result.stderr
@@ -283,7 +297,9 @@ def test_valid_names_still_scaffold(tmp_path: Path) -> None:
     stacks, gitops = _workspace(tmp_path)
     assert RUN.invoke(cli.app, ["scaffold", "env", "qa-2", "--gitops-dir", str(gitops)]).exit_code == 0
     assert (gitops / "apps" / "qa-2" / "kustomization.yaml").is_file()
-    made = RUN.invoke(cli.app, ["scaffold", "cluster", "new-one", "--from", "dev", "--stacks-dir", str(stacks)])
+    made = RUN.invoke(
+        cli.app, ["scaffold", "cluster", "--new-stack", "new-one", "-s", "dev", "--stacks-dir", str(stacks)]
+    )
     assert made.exit_code == 0, made.output
     assert (stacks / "Pulumi.new-one.yaml").is_file()
 

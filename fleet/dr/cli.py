@@ -276,7 +276,7 @@ def export_command(
 ) -> None:
     """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations).
 
-    Example: `fleet dr export /subscriptions/<id>/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks --new-stack legacy`
+    Example: `fleet dr export "$(az aks show -g rg -n aks --query id -o tsv)" --new-stack legacy`
     """
     stacks_dir = project.stacks_dir(stacks_dir)
     from fleet.azure import AzureContext

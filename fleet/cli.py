@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from policies.baseline import CATALOGUE, ENVIRONMENTS
@@ -171,6 +172,48 @@ def policy_list(
             ", ".join(rule.references),
         )
     Console().print(table)
+
+
+@policy_app.command("show")
+def policy_show(
+    rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id, e.g. AKS-005 (any case).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Print one rule in full: what, why, sources, remediation, enforcement per environment, Azure Policy mapping.
+
+    Example: `fleet policy show AKS-005`
+    """
+    from .policy.azure_policy import azure_policy_mapping
+
+    rule = next((r for r in CATALOGUE if r.id == rule_id.upper()), None)
+    if rule is None:
+        raise bad_option("RULE", rule_id, "a rule id of `fleet policy list`")
+    enforcement = {env: rule.enforcement_for(env) for env in ENVIRONMENTS}
+    fields: dict[str, object] = {
+        "rule": rule.id,
+        "title": rule.title,
+        "severity": rule.severity,
+        "property": rule.property_path,
+        "why": rule.rationale,
+        "remediation": rule.remediation,
+        "enforcement": enforcement,
+        "settings": dict(rule.config_schema),
+        "azurePolicy": azure_policy_mapping(rule),
+        "references": list(rule.references),
+    }
+    if json_out:
+        sys.stdout.write(json.dumps(fields, indent=2) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]{rule.id}[/] {escape(rule.title)} ({rule.severity})")
+    for label, key in (("property", "property"), ("why", "why"), ("remediation", "remediation")):
+        console.print(f"[dim]{label}:[/] {escape(str(fields[key]))}")
+    console.print("[dim]enforcement:[/] " + ", ".join(f"{env} {level}" for env, level in enforcement.items()))
+    for name, schema in rule.config_schema.items():
+        console.print(f"[dim]setting:[/] {name} ({schema.get('type')}, default {schema.get('default')!r})")
+    console.print(f"[dim]Azure Policy:[/] {escape(str(fields['azurePolicy']))}")
+    for reference in rule.references:
+        console.print(f"[dim]source:[/] {escape(reference)}")
 
 
 @policy_app.command("config")

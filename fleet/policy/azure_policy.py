@@ -248,6 +248,29 @@ def _rule_parameters(rule: Rule, environment: str) -> dict[str, Any]:
     }
 
 
+def azure_policy_mapping(rule: Rule) -> str:
+    """How `fleet policy export-azure` carries the rule, in one line (`fleet policy show`)."""
+    if rule.id in NOT_EXPRESSIBLE:
+        return f"not exported: {NOT_EXPRESSIBLE[rule.id]}"
+    judged = "CrossGuard, fleet plan and fleet audit judge the rule"
+    if rule.stack_level:
+        # A definition judges the fields of the one resource it evaluates; these rules join several.
+        return f"no definition: the rule judges several resources of a stack together; {judged}"
+    if rule.id.startswith("FLUX-"):
+        return "no definition of its own: the DeployIfNotExists aksfleet-flux-extension installs the extension as "
+        f"the baseline wants it; {judged}"
+    if rule.id.startswith("GITOPS-"):
+        return "no definition of its own: the DeployIfNotExists aksfleet-flux-platform-configuration deploys the "
+        f"platform configuration; {judged}"
+    if rule.id not in CONDITIONS:
+        return "not exported"
+    name = f"aksfleet-{rule.id.lower()}"
+    scope = " (clusters and separate agent pools)" if rule.id in POOL_RULES else ""
+    if rule.id in PARTIALLY_EXPRESSIBLE:
+        return f"{name}{scope}, in part: {PARTIALLY_EXPRESSIBLE[rule.id]}"
+    return f"{name}{scope}: Deny where the rule is mandatory, Audit where advisory"
+
+
 def _definition(rule: Rule, environment: str) -> dict[str, Any]:
     default = "Deny" if rule.enforcement_for(environment) == "mandatory" else "Audit"
     partial = rule.id in PARTIALLY_EXPRESSIBLE

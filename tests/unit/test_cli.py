@@ -105,3 +105,30 @@ def test_fleet_works_from_a_sub_folder_and_refuses_outside_a_project(
     outside = RUN.invoke(cli.app, ["plan", "-s", "dev"])
     assert outside.exit_code == 2
     assert outside.stderr.startswith(f"no Pulumi.yaml in {tmp_path.resolve()} or any folder above it")
+
+
+def test_policy_show_prints_a_rule_in_full() -> None:
+    from fleet.policy.azure_policy import NOT_EXPRESSIBLE
+    from policies.baseline import CATALOGUE
+
+    for rule in CATALOGUE:
+        shown = RUN.invoke(cli.app, ["policy", "show", rule.id.lower(), "--json"])
+        assert shown.exit_code == 0, rule.id
+        data = json.loads(shown.stdout)
+        assert data["remediation"] == rule.remediation and data["why"] == rule.rationale
+        assert set(data["enforcement"]) == {"dev", "staging", "prod"}
+        if rule.stack_level:
+            expected = "no definition: the rule judges several resources of a stack together"
+        elif rule.id.startswith(("FLUX-", "GITOPS-")):
+            expected = "no definition of its own: the DeployIfNotExists aksfleet-flux-"
+        else:
+            expected = (
+                f"not exported: {NOT_EXPRESSIBLE[rule.id]}"
+                if rule.id in NOT_EXPRESSIBLE
+                else f"aksfleet-{rule.id.lower()}"
+            )
+        assert data["azurePolicy"].startswith(expected), (rule.id, data["azurePolicy"])
+    text = RUN.invoke(cli.app, ["policy", "show", "AKS-005"], env={"COLUMNS": "200"})
+    assert "remediation: Set apiServer.private: true" in text.stdout and "enforcement: dev mandatory" in text.stdout
+    unknown = RUN.invoke(cli.app, ["policy", "show", "AKS-999"])
+    assert unknown.exit_code == 2 and unknown.stderr.startswith("RULE: 'AKS-999' is not accepted")

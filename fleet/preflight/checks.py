@@ -3,7 +3,9 @@
 Each check mirrors a reconcile-time failure: a missing path, a kustomize error, an object the API server
 rejects (schema of the cluster's Kubernetes version, required fields of Flux kinds), a reference that does
 not resolve (HelmRelease source, namespace, CRD installed by an earlier kustomization), a plaintext Secret,
-in production an unpinned image or chart, and a `${var}` that postBuild does not define. Nothing outside the
+in production an unpinned image or chart, an object encrypted with SOPS (fluxConfigurations cannot decrypt: sops.py),
+and post-build substitution as Flux's envsubst does it (varsub.py): an expression it cannot parse fails the build,
+an undefined variable becomes an empty string (advisory). Nothing outside the
 source is read: paths are confined to it (components/spec/confine.py). stack.py adds the findings about the source
 itself: one that cannot be had (PREFLIGHT-009) and symlinks (PREFLIGHT-011).
 """
@@ -27,6 +29,7 @@ from components.spec.graph import dependency_order
 from components.spec.redact import is_secret_key
 from fleet.plan.model import PolicyFinding
 
+from . import sops, varsub
 from .build import Builder
 
 # Namespaces that exist in every AKS cluster with the Flux extension.
@@ -58,7 +61,6 @@ NOT_BUILTIN_GROUPS = {"gateway.networking.k8s.io"}
 # CRDs of the AKS add-on azure-keyvault-secrets-provider, "Azure Key Vault provider for Secrets Store CSI Driver"
 # (learn.microsoft.com/azure/aks/csi-secrets-store-driver)
 KEY_VAULT_SECRETS_PROVIDER_GROUPS = {"secrets-store.csi.x-k8s.io"}
-_VAR = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[=-][^}]*)?\}")
 _PINNED_CHART = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
 
@@ -139,8 +141,11 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
             ctx.add("PREFLIGHT-002", name, f"kustomize build of {kustomization.path!r} fails: {build.error}")
             continue
         ctx.checked.append(f"{name}: {kustomization.path or '.'} ({len(build.objects)} objects)")
-        defined = set(kustomization.post_build.substitute) | ctx.injected if kustomization.post_build else set()
-        substitute_from = kustomization.post_build.substitute_from if kustomization.post_build else []
+        defined: dict[str, str] = {}
+        substitute_from = []
+        if kustomization.post_build:
+            defined = {**dict.fromkeys(ctx.injected, "(injected)"), **kustomization.post_build.substitute}
+            substitute_from = kustomization.post_build.substitute_from
         # Flux applies a build together (namespaces and CRDs first), so what it creates counts for itself.
         available = copy.deepcopy(seen)
         _provide(build.objects, available, same_build=True)
@@ -167,7 +172,9 @@ def _provide(objects: list[dict[str, Any]], seen: Seen, *, same_build: bool = Fa
             seen.config_keys |= set((obj.get("data") or {}).keys()) | set((obj.get("stringData") or {}).keys())
 
 
-def _check_object(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, defined: set[str], has_from: bool) -> None:
+def _check_object(
+    ctx: Context, name: str, obj: dict[str, Any], seen: Seen, defined: dict[str, str], has_from: bool
+) -> None:
     label = _label(obj)
     kind = str(obj.get("kind", ""))
     api = str(obj.get("apiVersion", ""))
@@ -192,19 +199,74 @@ def _check_object(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, defi
         _schema(ctx, name, obj, label)
     if kind == "HelmRelease":
         _helm_release(ctx, name, obj, seen, label)
-    if kind == "Secret" and api == "v1" and "sops" not in obj:
+    encrypted = sops.encrypted(obj)
+    if encrypted:
+        ctx.add("PREFLIGHT-006", name, f"{label}: {encrypted}")
+    elif kind == "Secret" and api == "v1":
         ctx.add(
-            "PREFLIGHT-006", name, f"{label}: a plaintext Secret in Git; encrypt it with SOPS or use a SealedSecret"
+            "PREFLIGHT-006",
+            name,
+            f"{label}: a plaintext Secret in Git; use a SealedSecret or a Key Vault SecretProviderClass"
+            " (fluxConfigurations cannot decrypt SOPS)",
         )
     if ctx.environment == "prod" and kind in _WORKLOADS:
         for image in _images(obj):
             if "@sha256:" not in image and (":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")):
                 ctx.add("PREFLIGHT-007", name, f"{label}: image {image!r} is not pinned to a tag or digest")
-    for var in sorted(set(_VAR.findall(_dump(obj)))):
-        if var not in defined and not (has_from and var in seen.config_keys):
+    if defined or has_from:
+        known = {**dict.fromkeys(seen.config_keys if has_from else (), "(substituteFrom)"), **defined}
+        _substitution(ctx, name, obj, label, known)
+
+
+def _substitution(ctx: Context, name: str, obj: dict[str, Any], label: str, defined: dict[str, str]) -> None:
+    """Post-build substitution as kustomize-controller v1.7.3 runs it (fluxcd/pkg kustomize v1.24.0
+    kustomize/kustomize_varsub.go, SubstituteVariables): only when the Kustomization has postBuild and at least one
+    variable (`len(vars) > 0`; the caller checks), never on an object labelled or annotated
+    `kustomize.toolkit.fluxcd.io/substitute: disabled`, and without strict mode (the StrictPostBuildSubstitutions
+    feature gate is "opt-in from v1.3", false, in internal/features/features.go@v1.7.3; opt-out from v1.9), so an
+    undefined variable becomes an empty string. Whether the extension sets that gate is not documented."""
+    meta = obj.get("metadata") or {}
+    for where in ("labels", "annotations"):
+        if (meta.get(where) or {}).get(varsub.DISABLE_KEY) == varsub.DISABLED:
+            return
+    undefined: dict[str, str] = {}
+    for path, text in _strings(obj, ""):
+        try:
+            for ref in varsub.undefined(text, defined):
+                undefined.setdefault(ref.variable, ref.expression)
+        except varsub.ParseError as err:
+            # The controller fails the whole build: "post build failed for '<object>': envsubst error: variable
+            # substitution failed: <err>". The value is not quoted: it may be secret data.
             ctx.add(
-                "PREFLIGHT-008", name, f"{label}: ${{{var}}} is not defined by postBuild.substitute or substituteFrom"
+                "PREFLIGHT-008",
+                name,
+                f"{label}: Flux's variable substitution cannot parse {path or '(a key)'} ({err.message}), so the"
+                " kustomization fails; write a literal `${` as `$${`, or label the object"
+                f" {varsub.DISABLE_KEY}: {varsub.DISABLED}",
             )
+            return
+    for var, expression in sorted(undefined.items()):
+        ctx.add(
+            "PREFLIGHT-008",
+            name,
+            f"{label}: {expression} is not defined by postBuild.substitute or substituteFrom; Flux substitutes an"
+            f" empty string for {var}",
+            advisory=True,
+        )
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string of an object (keys too), with where it is: envsubst reads the object's whole YAML."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            yield path, str(key)
+            yield from _strings(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        yield path, value
 
 
 def _helm_release(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, label: str) -> None:
@@ -236,7 +298,7 @@ def _schema(ctx: Context, name: str, obj: dict[str, Any], label: str) -> None:
 
 def _schema_verdict(obj: dict[str, Any], version: str) -> str | None:
     try:
-        # kustomize-controller decrypts SOPS objects and drops their `sops` block before applying them.
+        # A `sops` block is a finding of its own (sops.py); the schema verdict is about the rest of the object.
         applied = {k: v for k, v in obj.items() if k != "sops"}
         kubernetes_validate.validate(applied, version, strict=True)
     except kubernetes_validate.ValidationError as err:
@@ -290,7 +352,3 @@ def _flux_dependency_cycles(ctx: Context, name: str, objects: list[dict[str, Any
         ctx.add(
             "PREFLIGHT-010", name, f"Flux Kustomizations depend on each other in a cycle: {' -> '.join(err.args[1])}"
         )
-
-
-def _dump(obj: Any) -> str:
-    return json.dumps(obj)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from components.spec.flux import RepositoryRef
 from fleet import git
+from fleet.errors import BadInput
 
 from .stage import keep_symlinks
 
@@ -66,6 +67,8 @@ def open_source(
     wanted = ref_name(ref, override_ref)
     if repo:
         local = Path(repo)
+        if local.exists() and git.toplevel(local) is None:
+            raise BadInput(f"--repo: {repo} is not a Git repository; accepted: a repository folder or its URL")
         if not local.exists():
             clone = tempfile.TemporaryDirectory(prefix="fleet-clone-")
             try:
@@ -81,6 +84,8 @@ def open_source(
             return f"the ref ({ref.semver}) is a semver range: pass --ref with the tag the cluster resolves"
         tmp = _archive(local, wanted, None)
         if tmp is None:
+            if override_ref:
+                raise BadInput(f"--ref: {wanted!r} does not exist in {repo}")
             return f"ref {wanted!r} does not exist in {repo}"
         return SourceTree(Path(tmp.name), f"{repo}@{wanted}", True, _tmp=tmp)
     folder = local_sources.get(url)
@@ -90,6 +95,9 @@ def open_source(
         tmp = _archive(repo_root, wanted, folder)
         if tmp is not None:
             return SourceTree(Path(tmp.name) / folder, f"{folder}/ at {wanted}", True, _tmp=tmp)
+        if override_ref:
+            # An option names what the user wants checked: a typo must not quietly check something else.
+            raise BadInput(f"--ref: {wanted!r} does not exist in this repository ({repo_root})")
     note = (
         f"ref {wanted!r} does not exist in this repository; checked the working tree of {folder}/ instead"
         if wanted

@@ -108,7 +108,8 @@ def _check(
         report.skipped.append(f"{configuration.name}: {configuration.source.kind} sources are not checked offline")
         return
     key = (repo or git.url, ref or ref_name(git.ref))
-    if key not in trees:
+    opened_here = key not in trees
+    if opened_here:
         trees[key] = open_source(git.url, git.ref, repo=repo, override_ref=ref, local_sources=mapping, repo_root=root)
     tree = trees[key]
     ctx = Context(configuration, environment, version, builder, addon_groups, set(injected))
@@ -120,7 +121,9 @@ def _check(
             report.skipped.append(f"{configuration.name}: {tree}")
         return
     report.checked.append(f"{configuration.name}: {tree.description}")
-    for note in tree.notes:
+    # A note about the source ("no such tag here: checked the working tree") is said once per run, by the first
+    # configuration that uses the source, not again by every tenant sharing it.
+    for note in tree.notes if opened_here else []:
         ctx.add("PREFLIGHT-009", "(source)", note, advisory=True)
     if key not in staged:
         # What kustomize builds: the source with no symlinks, nothing from outside it (stage.py).

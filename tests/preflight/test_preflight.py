@@ -215,7 +215,13 @@ def test_secret_provider_class_needs_the_key_vault_add_on(tmp_path: Path) -> Non
 
 
 def test_a_ref_that_does_not_exist(tmp_path: Path) -> None:
-    assert findings(tmp_path, ref="v9.9.9") == [
+    """The stack's own ref missing from the source is a finding (the cluster would fail the same way); a --ref
+    option naming nothing is bad input instead (test_an_option_naming_nothing_is_bad_input_not_a_finding)."""
+
+    def missing_tag(cluster: dict[str, Any]) -> None:
+        cluster["flux"]["platform"]["source"]["git"]["ref"] = {"tag": "v9.9.9"}
+
+    assert findings(tmp_path, mutate=missing_tag) == [
         ("PREFLIGHT-009", "platform/(source)", f"ref 'v9.9.9' does not exist in {tmp_path / 'source'}")
     ]
 
@@ -246,7 +252,7 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     bad = RUN.invoke(
         cli.app, ["preflight", "-s", "x", "--repo", str(repo), "--ref", "nope", "--stacks-dir", str(stacks)]
     )
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2 and bad.stderr == f"--ref: 'nope' does not exist in {repo}\n"
     missing = RUN.invoke(cli.app, ["preflight", "-s", "nope", "--stacks-dir", str(stacks)])
     assert missing.exit_code == 2 and "no such stack file" in missing.stderr
 
@@ -295,3 +301,39 @@ def test_a_yaml_bomb_in_the_repository_is_refused_before_kustomize_reads_it(tmp_
     assert "expands to more than" in refused[0][2]
     # The kustomization that lists the file fails on the missing file, instead of kustomize expanding the bomb.
     assert any(f[0] == "PREFLIGHT-002" and f[1] == "platform/apps" and "kustomize build" in f[2] for f in found)
+
+
+@pytest.mark.parametrize(
+    ("options", "line"),
+    [
+        (["--ref", "no-such-tag"], "--ref: 'no-such-tag' does not exist in this repository"),
+        (["--repo", "{tmp}"], "--repo: {tmp} is not a Git repository"),
+    ],
+)
+def test_an_option_naming_nothing_is_bad_input_not_a_finding(tmp_path: Path, options: list[str], line: str) -> None:
+    """What an option names must exist: checking something else instead would answer a question nobody asked."""
+    args = [o.replace("{tmp}", str(tmp_path)) for o in options]
+    result = RUN.invoke(cli.app, ["preflight", "-s", "dev", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(line.replace("{tmp}", str(tmp_path))) and result.stderr.count("\n") == 1
+
+
+def test_a_note_about_a_shared_source_is_said_once(tmp_path: Path) -> None:
+    document = stack_document("dev")
+    cluster = document["config"]["aksfleet:cluster"]
+    platform = cluster["flux"]["platform"]
+    tenant = {
+        "name": "team-a",
+        "namespace": "team-a",
+        "source": {"git": dict(platform["source"]["git"], ref={"tag": "v9.9.9"})},
+        "kustomizations": {"app": {"path": "./apps/dev"}},
+    }
+    platform["source"]["git"]["ref"] = {"tag": "v9.9.9"}  # no such tag here: the working tree is checked instead
+    cluster["flux"]["tenants"] = [tenant]
+    from tests.conftest import git_copy_of_project
+
+    project = git_copy_of_project(tmp_path / "project")  # localSources resolve inside the stacks' repository
+    write_stack(project / "stacks", "dev", document)
+    report = preflight_stack(project / "stacks", "dev")
+    notes = [f for f in report.findings if "checked the working tree" in f.message]
+    assert len(notes) == 1, [f.message for f in report.findings]

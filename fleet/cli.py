@@ -75,6 +75,9 @@ def _root(
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="On an error, print its whole story too (e.g. Azure's credential chain).")
+    ] = False,
 ) -> None:
     """Operate a fleet of AKS + Flux stacks.
 

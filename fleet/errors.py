@@ -22,16 +22,17 @@ EXIT_CLEAN, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
 class BadInput(Exception):
     """An option, a file or the machine is not as the command needs it; nothing was started. Exit 2."""
 
-    def __init__(self, *lines: str) -> None:
+    def __init__(self, *lines: str, detail: str = "") -> None:
         super().__init__("\n".join(lines))
         self.lines = list(lines)
+        self.detail = detail  # the full story (an Azure credential chain), shown only with `fleet --verbose`
 
 
 def bad_option(option: str, value: object, accepted: str) -> BadInput:
     return BadInput(f"{option}: {value!r} is not accepted; accepted: {accepted}")
 
 
-def _lines_for(error: BaseException) -> list[str] | None:
+def _lines_for(error: BaseException, verbose: bool = False) -> list[str] | None:
     """The lines an expected error is reported with; None for a bug (let it surface as a traceback)."""
     from azure.core.exceptions import AzureError
 
@@ -43,13 +44,13 @@ def _lines_for(error: BaseException) -> list[str] | None:
     if isinstance(error, SpecError):
         return [str(p) for p in error.problems]
     if isinstance(error, BadInput):
-        return error.lines
+        return error.lines + (error.detail.splitlines() if verbose and error.detail else [])
     if isinstance(error, PolicyPackError):
         return [f"{error}; run without the pack with --no-policy, or reinstall (README set-up)"]
     if isinstance(error, FactError):
         return [f"{error}; the fact tables ship with the toolkit: reinstall, or fix the file named"]
     if isinstance(error, AzureError):
-        return [describe_azure_error("Azure", error)]
+        return [describe_azure_error("Azure", error), *(str(error).splitlines() if verbose else [])]
     if isinstance(error, OSError):
         # Unwritable output paths, full disks, a directory where a file was expected: the path and the reason.
         where = error.filename if error.filename is not None else "file"
@@ -64,7 +65,8 @@ class BoundaryGroup(TyperGroup):
         try:
             result = super().invoke(ctx)
         except Exception as error:
-            lines = _lines_for(error)  # click's own Exit/Abort/usage errors are none of these: they pass
+            # click's own Exit/Abort/usage errors are none of these: they pass.
+            lines = _lines_for(error, verbose=bool(ctx.params.get("verbose")))
             if lines is None:
                 raise
             # The one place error lines are written, so the one place they are redacted: a line may quote an

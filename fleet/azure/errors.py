@@ -26,4 +26,4 @@ def azure_errors(action: str) -> Iterator[None]:
     try:
         yield
     except AzureError as err:
-        raise BadInput(describe_azure_error(action, err)) from None
+        raise BadInput(describe_azure_error(action, err), detail=str(err)) from None

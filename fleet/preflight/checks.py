@@ -73,6 +73,20 @@ class Seen:
     sources: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, namespace, name)
     groups: set[str] = field(default_factory=lambda: set(FLUX_GROUPS))  # API groups with CRDs installed
     config_keys: set[str] = field(default_factory=set)  # keys of ConfigMaps/Secrets built so far
+    # API groups a chart of a kustomization without `wait` installs, by that kustomization: not there in time.
+    unwaited: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, other: Seen) -> None:
+        self.namespaces |= other.namespaces
+        self.sources |= other.sources
+        self.groups |= other.groups
+        self.config_keys |= other.config_keys
+        for group, kustomization in other.unwaited.items():
+            self.unwaited.setdefault(group, kustomization)
+
+
+def _nothing() -> Seen:
+    return Seen(namespaces=set(), groups=set())
 
 
 def _get(obj: Any, path: str) -> Any:
@@ -102,6 +116,8 @@ class Context:
     cluster_groups: set[str] = field(default_factory=set)  # API groups the cluster's add-ons install
     # Variables the stamp adds to kustomizations that declare postBuild (workload identity client ids).
     injected: set[str] = field(default_factory=set)
+    # The extension's multiTenancy.enforce (spec.flux.extension.multi_tenancy_enforce, on by default).
+    multi_tenancy: bool = True
     findings: list[PolicyFinding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
 
@@ -122,10 +138,18 @@ class Context:
 def check_configuration(ctx: Context, root: Path, source: str) -> None:
     kustomizations = ctx.configuration.kustomizations
     order = dependency_order({n: k.depends_on for n, k in kustomizations.items()})
-    seen = Seen()
-    seen.groups |= ctx.cluster_groups
+    # What each kustomization leaves in the cluster for its dependants. kustomize-controller starts one only when
+    # every dependsOn entry is Ready at its revision (checkDependencies, internal/controller/
+    # kustomization_controller.go @ v1.7.3); nothing orders kustomizations that do not depend on each other, so
+    # what one sees is what its dependencies, transitively, provide: not what preflight happened to check first.
+    provided: dict[str, Seen] = {}
     for name in order:
         kustomization = kustomizations[name]
+        seen = Seen()
+        seen.groups |= ctx.cluster_groups
+        for dependency in _dependencies(name, kustomizations):
+            seen.merge(provided[dependency])
+        provided[name] = own = _nothing()
         relative = kustomization.path.removeprefix("./").strip("/")
         try:
             # The spec already refuses `..` (components/spec/checks.py); confining covers what the tree adds.
@@ -146,16 +170,33 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
         if kustomization.post_build:
             defined = {**dict.fromkeys(ctx.injected, "(injected)"), **kustomization.post_build.substitute}
             substitute_from = kustomization.post_build.substitute_from
-        # Flux applies a build together (namespaces and CRDs first), so what it creates counts for itself.
+        # Flux applies a build in stages (fluxcd/pkg ssa/manager_apply.go ApplyAllStaged @ ssa/v0.61.0, the
+        # version kustomize-controller v1.7.3's go.mod pins): CRDs, Namespaces and ClusterRoles first, waiting for
+        # them, then kinds named `*Class`, then everything else in one server-side apply. So what its plain CRDs and
+        # Namespaces create counts for the build itself; a chart's CRDs do not (same_build).
         available = copy.deepcopy(seen)
         _provide(build.objects, available, same_build=True)
         for obj in build.objects:
             _check_object(ctx, name, obj, available, defined, bool(substitute_from))
-        _provide(build.objects, seen)
+        _provide(build.objects, own, name=name, wait=kustomization.wait)
         _flux_dependency_cycles(ctx, name, build.objects)
 
 
-def _provide(objects: list[dict[str, Any]], seen: Seen, *, same_build: bool = False) -> None:
+def _dependencies(name: str, kustomizations: dict[str, Any]) -> set[str]:
+    """Every kustomization `name` depends on, directly or through others (the spec refuses cycles)."""
+    found: set[str] = set()
+    pending = list(kustomizations[name].depends_on)
+    while pending:
+        dependency = pending.pop()
+        if dependency not in found and dependency in kustomizations:
+            found.add(dependency)
+            pending += kustomizations[dependency].depends_on
+    return found
+
+
+def _provide(
+    objects: list[dict[str, Any]], seen: Seen, *, same_build: bool = False, name: str = "", wait: bool = True
+) -> None:
     for obj in objects:
         kind, meta = obj.get("kind"), obj.get("metadata") or {}
         if kind == "Namespace":
@@ -166,8 +207,15 @@ def _provide(objects: list[dict[str, Any]], seen: Seen, *, same_build: bool = Fa
             seen.sources.add((str(kind), str(meta.get("namespace") or "flux-system"), str(meta.get("name"))))
         # Only plain CRDs are applied first ("validate, apply and wait for CRDs and Namespaces to register",
         # fluxcd/kustomize-controller internal/controller/kustomization_controller.go@v1.4.0); chart CRDs come later.
+        # A dependency counts as Ready once applied unless it has `wait` (checkHealth returns early when
+        # `len(obj.Spec.HealthChecks) == 0 && !obj.Spec.Wait`, kustomization_controller.go @ v1.7.3): without it the
+        # dependant may run before helm-controller has installed the chart and its CRDs.
         elif kind == "HelmRelease" and not same_build:
-            seen.groups |= CHART_CRDS.get(str(_get(obj, "spec.chart.spec.chart")), set())
+            groups = CHART_CRDS.get(str(_get(obj, "spec.chart.spec.chart")), set())
+            if wait:
+                seen.groups |= groups
+            else:
+                seen.unwaited.update(dict.fromkeys(groups, name))
         elif kind in ("ConfigMap", "Secret"):
             seen.config_keys |= set((obj.get("data") or {}).keys()) | set((obj.get("stringData") or {}).keys())
 
@@ -190,7 +238,16 @@ def _check_object(
     # Custom resources need their CRD from an earlier kustomization (or a chart installed there).
     builtin = (group == "" or group.endswith(".k8s.io") or "." not in group) and group not in NOT_BUILTIN_GROUPS
     if not builtin and group not in seen.groups and not any(group.endswith(g) for g in seen.groups):
-        ctx.add("PREFLIGHT-005", name, f"{label}: no earlier kustomization installs the CRDs of {group!r}")
+        unwaited = next((k for g, k in seen.unwaited.items() if group == g or group.endswith(g)), None)
+        if unwaited:
+            ctx.add(
+                "PREFLIGHT-005",
+                name,
+                f"{label}: the CRDs of {group!r} come from a chart of kustomization {unwaited!r}, which has"
+                " wait: false, so Flux counts it Ready before the chart is installed; set wait: true on it",
+            )
+        else:
+            ctx.add("PREFLIGHT-005", name, f"{label}: no earlier kustomization installs the CRDs of {group!r}")
     if kind in FLUX_REQUIRED and group.endswith("toolkit.fluxcd.io"):
         for field_path in FLUX_REQUIRED[kind]:
             if _get(obj, field_path) is None:
@@ -199,6 +256,8 @@ def _check_object(
         _schema(ctx, name, obj, label)
     if kind == "HelmRelease":
         _helm_release(ctx, name, obj, seen, label)
+    if ctx.multi_tenancy and kind in ("Kustomization", "HelmRelease") and group.endswith("toolkit.fluxcd.io"):
+        _multi_tenancy(ctx, name, obj, label)
     encrypted = sops.encrypted(obj)
     if encrypted:
         ctx.add("PREFLIGHT-006", name, f"{label}: {encrypted}")
@@ -267,6 +326,43 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
     elif isinstance(value, str):
         yield path, value
+
+
+def _multi_tenancy(ctx: Context, name: str, obj: dict[str, Any], label: str) -> None:
+    """The extension enforces multi-tenancy by default: "the HelmRelease would be blocked" when it references a
+    source in another namespace, and "the Flux helm-controller cannot apply the HelmRelease, because there is no
+    flux-applier service account" outside the configuration's namespace (Learn, "GitOps Flux v2" concepts,
+    Multi-tenancy: MicrosoftDocs/azure-docs articles/azure-arc/kubernetes/conceptual-gitops-flux2.md).
+    kustomize-controller v1.7.3 refuses "can't access '<kind>/<ns>/<name>', cross-namespace references have been
+    blocked" when NoCrossNamespaceRefs is set, and impersonates `WithServiceAccount(r.DefaultServiceAccount,
+    obj.Spec.ServiceAccountName, obj.GetNamespace())`: the account is looked up in the object's own namespace
+    (internal/controller/kustomization_controller.go @ v1.7.3). A named serviceAccountName is taken on trust: whether
+    it exists there, with the rights it needs, is the cluster's to say."""
+    namespace = (obj.get("metadata") or {}).get("namespace")
+    if not namespace:
+        return
+    kind = str(obj.get("kind"))
+    if kind == "Kustomization":
+        refs = [_get(obj, "spec.sourceRef")]
+    else:
+        refs = [_get(obj, "spec.chart.spec.sourceRef"), _get(obj, "spec.chartRef")]
+    for ref in refs:
+        if isinstance(ref, dict) and ref.get("namespace") and ref["namespace"] != namespace:
+            ctx.add(
+                "PREFLIGHT-005",
+                name,
+                f"{label}: its sourceRef {ref.get('kind')} {ref['namespace']}/{ref.get('name')} is in another"
+                " namespace; with multi-tenancy enforced Flux blocks cross-namespace references",
+            )
+    home = ctx.configuration.namespace
+    if namespace != home and not _get(obj, "spec.serviceAccountName"):
+        ctx.add(
+            "PREFLIGHT-005",
+            name,
+            f"{label}: outside the configuration's namespace {home!r} Flux impersonates the default account"
+            f" flux-applier, which exists only in {home!r}; move it to {home!r} (with targetNamespace) or name a"
+            " spec.serviceAccountName",
+        )
 
 
 def _helm_release(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, label: str) -> None:

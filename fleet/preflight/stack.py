@@ -68,6 +68,7 @@ def preflight_stack(
                 trees,
                 staged,
                 addon_groups,
+                spec.flux.extension.multi_tenancy_enforce,
                 # The stamp injects its variables into the platform configuration only.
                 spec.injected_substitutions if configuration is spec.flux.platform else [],
                 repo=repo,
@@ -95,6 +96,7 @@ def _check(
     trees: dict[tuple[str, str | None], SourceTree | str],
     staged: dict[tuple[str, str | None], Staged],
     addon_groups: set[str],
+    multi_tenancy: bool,
     injected: list[str],
     *,
     repo: str | None,
@@ -112,7 +114,9 @@ def _check(
     if opened_here:
         trees[key] = open_source(git.url, git.ref, repo=repo, override_ref=ref, local_sources=mapping, repo_root=root)
     tree = trees[key]
-    ctx = Context(configuration, environment, version, builder, addon_groups, set(injected))
+    ctx = Context(
+        configuration, environment, version, builder, addon_groups, set(injected), multi_tenancy=multi_tenancy
+    )
     if isinstance(tree, str):
         if repo or ref:
             ctx.add("PREFLIGHT-009", "(source)", tree)

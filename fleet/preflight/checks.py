@@ -29,7 +29,7 @@ from components.spec.graph import dependency_order
 from components.spec.redact import is_secret_key
 from fleet.plan.model import PolicyFinding
 
-from . import sops, varsub
+from . import scopes, sops, varsub
 from .build import Builder
 
 # Namespaces that exist in every AKS cluster with the Flux extension.
@@ -75,12 +75,14 @@ class Seen:
     config_keys: set[str] = field(default_factory=set)  # keys of ConfigMaps/Secrets built so far
     # API groups a chart of a kustomization without `wait` installs, by that kustomization: not there in time.
     unwaited: dict[str, str] = field(default_factory=dict)
+    crd_scopes: dict[tuple[str, str], str] = field(default_factory=dict)  # (group, kind) -> spec.scope of a CRD
 
     def merge(self, other: Seen) -> None:
         self.namespaces |= other.namespaces
         self.sources |= other.sources
         self.groups |= other.groups
         self.config_keys |= other.config_keys
+        self.crd_scopes.update(other.crd_scopes)
         for group, kustomization in other.unwaited.items():
             self.unwaited.setdefault(group, kustomization)
 
@@ -203,6 +205,9 @@ def _provide(
             seen.namespaces.add(str(meta.get("name")))
         elif kind == "CustomResourceDefinition":
             seen.groups.add(str(_get(obj, "spec.group")))
+            seen.crd_scopes[(str(_get(obj, "spec.group")), str(_get(obj, "spec.names.kind")))] = str(
+                _get(obj, "spec.scope")
+            )
         elif kind in ("HelmRepository", "GitRepository", "OCIRepository", "Bucket"):
             seen.sources.add((str(kind), str(meta.get("namespace") or "flux-system"), str(meta.get("name"))))
         # Only plain CRDs are applied first ("validate, apply and wait for CRDs and Namespaces to register",
@@ -248,6 +253,14 @@ def _check_object(
             )
         else:
             ctx.add("PREFLIGHT-005", name, f"{label}: no earlier kustomization installs the CRDs of {group!r}")
+    # No targetNamespace in fluxConfigurations (scopes.py): a namespaced object must name its namespace.
+    if not namespace and scopes.namespaced(group, kind, builtin, seen.crd_scopes):
+        ctx.add(
+            "PREFLIGHT-005",
+            name,
+            f"{label}: {kind} is namespaced but has no metadata.namespace, and a fluxConfiguration's kustomization"
+            " has no targetNamespace to supply one; set metadata.namespace (or `namespace:` in kustomization.yaml)",
+        )
     if kind in FLUX_REQUIRED and group.endswith("toolkit.fluxcd.io"):
         for field_path in FLUX_REQUIRED[kind]:
             if _get(obj, field_path) is None:

@@ -153,3 +153,42 @@ def test_a_flux_kustomization_outside_the_configuration_namespace_needs_a_servic
         ("PREFLIGHT-005", "Kustomization podinfo/team", True),
         ("PREFLIGHT-005", "Kustomization podinfo/team", False),
     ]
+
+
+def test_a_namespaced_object_without_a_namespace_fails(tmp_path: Path) -> None:
+    # fluxConfigurations have no targetNamespace: nothing gives the ConfigMap a namespace.
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n"
+    assert findings(tmp_path, lambda repo: _add(repo, "apps/prod", "settings.yaml", config)) == [
+        (
+            "PREFLIGHT-005",
+            "platform/apps",
+            "ConfigMap settings: ConfigMap is namespaced but has no metadata.namespace, and a fluxConfiguration's"
+            " kustomization has no targetNamespace to supply one; set metadata.namespace (or `namespace:` in"
+            " kustomization.yaml)",
+        )
+    ]
+
+
+def test_cluster_scoped_built_ins_need_no_namespace(tmp_path: Path) -> None:
+    objects = (
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n---\n"
+        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\nprovisioner: disk.csi.azure.com\n"
+        "---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: high\nvalue: 1000\n"
+    )
+    assert findings(tmp_path, lambda repo: _add(repo, "apps/prod", "cluster.yaml", objects)) == []
+
+
+def test_a_custom_resource_takes_its_scope_from_its_crd(tmp_path: Path) -> None:
+    bare = _WIDGET.replace("  namespace: podinfo\n", "")
+
+    def namespaced(repo: Path) -> None:
+        _add(repo, "apps/prod", "crd.yaml", _CRD)
+        _add(repo, "apps/prod", "widget.yaml", bare)
+
+    assert [message.split(":")[0] for _, _, message in findings(tmp_path, namespaced)] == ["Widget w"]
+
+    def cluster(repo: Path) -> None:
+        _add(repo, "apps/prod", "crd.yaml", _CRD.replace("scope: Namespaced", "scope: Cluster"))
+        _add(repo, "apps/prod", "widget.yaml", bare)
+
+    assert findings(tmp_path / "cluster", cluster) == []

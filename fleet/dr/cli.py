@@ -121,15 +121,21 @@ def plan_command(
     console.print("[yellow]must change outside this stack:[/]")
     for item in d.must_change:
         console.print(f"  [yellow]![/] {escape(item)}")
-    changes = dr_plan_diff(source, text, d.source_cluster, d.target_stack, d.text(), d.cluster_name)
+    rows = dr_plan_diff(source, text, d.source_cluster, d.target_stack, d.text(), d.cluster_name)
+    # A new stack: every resource is a create, as `pulumi preview` of a stack without state shows; the last column
+    # says how each differs from its source counterpart (the renaming accounted for).
     table = Table(title=f"plan of {d.target_stack} against {source}@{ref}", title_justify="left")
-    for column in ("op", "resource", "properties"):
+    for column in ("op", "resource", "differs from the source in"):
         table.add_column(column, overflow="fold")
-    for c in changes:
-        table.add_row(
-            c.op, escape(f"{c.type.rsplit(':', 1)[-1]} {c.name}"), escape(", ".join(p.path for p in c.properties))
-        )
+    for row in rows:
+        if row.differs is None:
+            differs = "(not in the source)"
+        else:
+            differs = ", ".join(p.path for p in row.differs) or "(same as the source)"
+        r = row.resource
+        table.add_row("[green]+ create[/]", escape(f"{r.type.rsplit(':', 1)[-1]} {r.name}"), escape(differs))
     console.print(table)
+    console.print(f"Resources:\n    + {len(rows)} to create", soft_wrap=True)
 
 
 def _render_timeline(timeline: object, console: Console) -> None:

@@ -132,9 +132,14 @@ class Plan:
         return cls(stack=data["stack"], resources=resources, outputs=data.get("outputs", {}))
 
     def to_json(self) -> dict[str, Any]:
+        from .preview import operations, summary
+
+        ops = operations(self)
         return {
             "stack": self.stack,
-            "resources": [r.to_json() for r in self.resources],
+            # "op" (create, update, replace, same) on custom resources; component resources carry none.
+            "resources": [{**r.to_json(), **({"op": ops[r.urn]} if r.urn in ops else {})} for r in self.resources],
+            "summary": summary(self),
             "outputs": self.outputs,
             "errors": [{"resource": e.resource, "property": e.property, "message": e.message} for e in self.errors],
             "findings": [f.to_json() for f in self.findings],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Console
@@ -11,7 +12,10 @@ from rich.tree import Tree
 
 from components.spec.graph import dependency_order
 
-from .model import Plan, PlannedResource
+from . import preview
+from .diff import PropertyChange
+from .model import SECRET, UNKNOWN, Plan, PlannedResource
+from .preview import MARK, STYLE, operations, summary_line, tree_order
 
 
 def _short_type(token: str) -> str:
@@ -73,14 +77,31 @@ def _badges(r: PlannedResource) -> str:
 
 
 def render_plan(plan: Plan, console: Console) -> None:
-    tree = Tree(f"[bold]stack {plan.stack}[/] — {len([r for r in plan.resources if r.custom])} Azure resources")
+    ops = operations(plan)
+    against = f", compared with {escape(plan.base)}" if plan.base is not None else ""
+    count = len([r for r in plan.resources if r.custom])
+    tree = Tree(f"[bold]stack {plan.stack}[/] — {count} Azure resources{against}")
     nodes: dict[str | None, Tree] = {None: tree}
-    for r in plan.resources:  # registration order puts parents first
+    changes = {c.urn: c for c in plan.changes}
+    for r in tree_order(plan.resources):
         parent = nodes.get(r.parent, tree)
-        label = f"[cyan]{_short_type(r.type)}[/] [bold]{escape(r.name)}[/] {_badges(r)}"
+        op = ops.get(r.urn)
+        label = f"[cyan]{_short_type(r.type)}[/] [bold]{escape(r.name)}[/] {_badges(r)}".rstrip()
         summary = escape(_summary(r))
-        nodes[r.urn] = parent.add(f"{label}\n[dim]{summary}[/]" if summary else label)
+        text = f"{label}\n[dim]{summary}[/]" if summary else label
+        if op is not None:
+            text = f"[{STYLE[op]}]{MARK[op] or ' '}[/] {text}" if op != "same" else f"[dim]  {text}[/]"
+        node = nodes[r.urn] = parent.add(text)
+        change = changes.get(r.urn)
+        if change is not None:
+            for p in change.properties:
+                node.add(_property_line(p))
+    for change in plan.changes:
+        if change.op == "delete":
+            tree.add(f"[red]-[/] [cyan]{_short_type(change.type)}[/] [bold]{escape(change.name)}[/]")
     console.print(tree)
+    console.print("Resources:")
+    console.print(f"    {summary_line(preview.summary(plan))}", soft_wrap=True)
     if plan.findings:
         table = Table(title=f"policy ({plan.environment})", title_justify="left")
         for column in ("rule", "enforcement", "severity", "resource", "finding"):
@@ -89,8 +110,8 @@ def render_plan(plan: Plan, console: Console) -> None:
             style = "red" if f.enforcement == "mandatory" else "yellow"
             table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", f.severity, escape(f.resource), escape(f.message))
         console.print(table)
-    if plan.base is not None:
-        render_changes(plan, console)
+    for violation in plan.guard_violations:
+        console.print(f"[red]✗ guard:[/] {escape(str(violation))}")
     mandatory = sum(f.enforcement == "mandatory" for f in plan.findings)
     console.print(
         f"{len(plan.findings)} policy finding(s), {mandatory} mandatory; {len(plan.errors)} plan error(s); "
@@ -103,22 +124,16 @@ def render_plan(plan: Plan, console: Console) -> None:
             console.print(f"  [red]✗[/] {escape(str(e))}")
 
 
-_OP_STYLE = {"create": "green", "update": "yellow", "replace": "red", "delete": "red"}
+def _property_line(p: PropertyChange) -> str:
+    forced = " [magenta](forces replace)[/]" if p.forces_replace else ""
+    return f"[yellow]{escape(p.path)}[/]: {escape(_value(p.old))} → {escape(_value(p.new))}{forced}"
 
 
-def render_changes(plan: Plan, console: Console) -> None:
-    if not plan.changes:
-        console.print(f"no changes against {escape(str(plan.base))}")
-        return
-    table = Table(title=f"changes against {escape(str(plan.base))}", title_justify="left")
-    for column in ("op", "resource", "properties"):
-        table.add_column(column, overflow="fold")
-    for change in plan.changes:
-        props = ", ".join(f"{p.path}{' (forces replace)' if p.forces_replace else ''}" for p in change.properties)
-        style = _OP_STYLE[change.op]
-        table.add_row(
-            f"[{style}]{change.op}[/]", f"{change.type.rsplit(':', 1)[-1]} {escape(change.name)}", escape(props)
-        )
-    console.print(table)
-    for violation in plan.guard_violations:
-        console.print(f"[red]✗ guard:[/] {escape(str(violation))}")
+def _value(value: Any) -> str:
+    """Short, one line; the placeholders (`[secret]`, `[unknown]`) stay bare, as the plan carries them."""
+    if value in (SECRET, UNKNOWN):
+        return str(value)
+    if value is None:
+        return "(absent)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."

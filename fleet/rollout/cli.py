@@ -20,7 +20,7 @@ from fleet.project import StacksDirOption
 
 from .engine import RolloutResult, rollout
 from .journal import Journal
-from .pipeline import StackOutcome, run_stack
+from .pipeline import NO_CHANGES, StackOutcome, run_stack
 from .provenance import provenance_of
 from .resume import check_options
 
@@ -183,3 +183,20 @@ def _summary(result: RolloutResult, console: Console) -> None:
     console.print(table)
     if result.halted_at:
         console.print(f"[red]halted:[/] ring {result.halted_at} went over its failure threshold")
+    if result.dry_run:
+        console.print(_dry_run_line(result), soft_wrap=True)
+
+
+def _dry_run_line(result: RolloutResult) -> str:
+    """The dry run's answer in words: whether anything would change, and where."""
+    outcomes = [o for _, o in result.outcomes]
+    changing = [o.stack for o in outcomes if o.ok and o.detail != NO_CHANGES]
+    failed = [o.stack for o in outcomes if not o.ok]
+    if not changing and not failed:
+        return f"dry run: {NO_CHANGES} in {len(outcomes)} stack(s)"
+    parts = [
+        f"{len(changing)} of {len(outcomes)} stack(s) would change" + (f" ({', '.join(changing)})" if changing else "")
+    ]
+    if failed:
+        parts.append(f"{len(failed)} failed ({', '.join(failed)})")
+    return "dry run: " + "; ".join(parts)

@@ -14,6 +14,7 @@ from fleet.executors.base import Executor
 from fleet.health.flux_gate import GateResult
 
 Gate = Callable[[str], GateResult]
+NO_CHANGES = "no changes"
 
 
 @dataclass
@@ -48,9 +49,12 @@ def run_stack(stack: str, executor: Executor, gate: Gate | None, *, dry_run: boo
         return StackOutcome(stack, False, "policy", detail, durations, preview.advisories)
     if preview.guard_violations:
         return StackOutcome(stack, False, "guard", "; ".join(preview.guard_violations), durations, preview.advisories)
-    changes = ", ".join(f"{op} {n}" for op, n in sorted(preview.changes.items()) if n) or "no changes"
+    # "same" (the CLI's unchanged count) is not a change: a stack with only unchanged resources has nothing to do.
+    changed = {op: n for op, n in sorted(preview.changes.items()) if n and op != "same"}
+    changes = ", ".join(f"{op} {n}" for op, n in changed.items()) or NO_CHANGES
     if dry_run:
-        return StackOutcome(stack, True, "done", f"would {changes}", durations, preview.advisories)
+        detail = f"would {changes}" if changed else NO_CHANGES
+        return StackOutcome(stack, True, "done", detail, durations, preview.advisories)
 
     start = time.monotonic()
     result = executor.up(stack)

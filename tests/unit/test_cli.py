@@ -34,7 +34,9 @@ def test_plan_json_has_the_documented_shape(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["stack"] == "dev"
     resource = next(r for r in data["resources"] if r["type"] == "azure-native:containerservice:ManagedCluster")
-    assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options"}
+    assert set(resource) == {"urn", "type", "name", "parent", "inputs", "options", "op"}
+    assert resource["op"] == "create", "no --base: everything is a create"
+    assert set(data["summary"]) == {"create", "update", "replace", "delete", "same"}
     assert {"protect", "ignoreChanges", "dependsOn"} <= set(resource["options"])
     assert resource["options"]["protect"] is True
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from components.spec import SpecError, load_stack
 from fleet import cli
 from fleet.dr.derive import derive
-from tests.conftest import STACKS_DIR, commit, git_copy_of_project
+from tests.conftest import STACKS_DIR, commit, git_copy_of_project, plan_for
 
 RUN = CliRunner()
 SOURCE = (STACKS_DIR / "Pulumi.prod-japaneast.yaml").read_text()
@@ -131,3 +131,18 @@ def test_dr_plan_of_a_missing_ref_is_bad_input(history: Path) -> None:
         ],
     )
     assert result.exit_code == 2 and "not readable at nope" in result.stderr
+
+
+def test_dr_plan_labels_every_resource_of_the_new_stack_a_create(history: Path) -> None:
+    stacks = history / "stacks"
+    args = ["dr", "plan", "-s", "prod-japaneast", "--region", "japanwest", "--stacks-dir", str(stacks)]
+    result = RUN.invoke(cli.app, args, env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("│")]
+    ops = [line.split("│")[1].strip() for line in rows if line.split("│")[1].strip()]
+    assert ops and set(ops) == {"+ create"}, ops
+    assert "replace" not in result.output
+    count = len(ops)
+    assert count == len([r for r in plan_for(stacks, "prod-japanwest-dr").resources if r.custom])
+    assert f"Resources:\n    + {count} to create" in result.output
+    assert "ManagedCluster aks-prod-jpw-dr-aks" in result.output and "location" in result.output

@@ -406,6 +406,11 @@ def _schema(ctx: Context, name: str, obj: dict[str, Any], label: str) -> None:
 
 
 def _schema_verdict(obj: dict[str, Any], version: str) -> str | None:
+    # Every object names its apiVersion and kind ("Required fields", kubernetes.io/docs/concepts/overview/
+    # working-with-objects); kubernetes-validate indexes them unchecked, so a manifest without them is judged here.
+    missing = [k for k in ("apiVersion", "kind") if not isinstance(obj.get(k), str) or not obj.get(k)]
+    if missing:
+        return f"{' and '.join(missing)} missing or not a string; every Kubernetes object names both"
     try:
         # A `sops` block is a finding of its own (sops.py); the schema verdict is about the rest of the object.
         applied = {k: v for k, v in obj.items() if k != "sops"}

@@ -163,17 +163,10 @@ def policy_list(
     """Print the rule catalogue with each rule's enforcement in ENVIRONMENT."""
     check_environment(environment)
     table = Table(title=f"{len(CATALOGUE)} baseline rules ({environment})")
-    for column in ("rule", "title", "severity", "enforcement", "property", "references"):
+    for column in ("rule", "title", "severity", "enforcement", "remediation"):
         table.add_column(column)
     for rule in CATALOGUE:
-        table.add_row(
-            rule.id,
-            rule.title,
-            rule.severity,
-            rule.enforcement_for(environment),
-            rule.property_path,
-            ", ".join(rule.references),
-        )
+        table.add_row(rule.id, rule.title, rule.severity, rule.enforcement_for(environment), rule.remediation)
     Console().print(table)
 
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fleet.findings import FLUX_V1
 from policies.baseline import CATALOGUE, ENVIRONMENTS, Context, Rule, evaluate, evaluate_stack
 
 from .normalize import LiveCluster
 
 Status = Literal["pass", "fail", "warn", "n/a"]
-FLUX_V1 = "FLUX-V1"
 
 
 @dataclass

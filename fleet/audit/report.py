@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fleet.findings import describe
+
 from .evaluate import FLUX_V1, AuditReport
 
 _SYMBOLS = {"pass": "✓", "fail": "✗", "warn": "!", "n/a": "·"}
@@ -22,8 +24,10 @@ def rule_ids(report: AuditReport) -> list[str]:
 def to_json(report: AuditReport) -> dict[str, Any]:
     return {
         "generatedAt": datetime.now(UTC).isoformat(),
-        "rules": [{"id": r.id, "title": r.title, "severity": r.severity} for r in report.rules]
-        + [{"id": FLUX_V1, "title": "No deprecated Flux v1 configurations", "severity": "medium"}],
+        "rules": [
+            {"id": d.id, "title": d.title, "severity": d.severity, "remediation": d.remediation}
+            for d in (describe(rule_id) for rule_id in rule_ids(report))
+        ],
         "clusters": [
             {
                 "id": c.cluster.id,
@@ -70,7 +74,7 @@ def to_html(report: AuditReport) -> str:
     return template.render(
         report=report,
         rule_ids=rule_ids(report),
-        titles={r.id: r.title for r in report.rules} | {FLUX_V1: "No deprecated Flux v1 configurations"},
+        titles={rule_id: describe(rule_id).title for rule_id in rule_ids(report)},
         symbols=_SYMBOLS,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         failing=sum(1 for c in report.clusters if c.failed),

@@ -73,6 +73,12 @@ class PolicyFinding:
     urn: str
     message: str
 
+    @property
+    def remediation(self) -> str:
+        from fleet.findings import describe
+
+        return describe(self.rule).remediation
+
     def to_json(self) -> dict[str, str]:
         return {
             "rule": self.rule,
@@ -80,6 +86,7 @@ class PolicyFinding:
             "severity": self.severity,
             "resource": self.resource,
             "message": self.message,
+            "remediation": self.remediation,
         }
 
 

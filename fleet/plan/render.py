@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.spec.graph import dependency_order
+from fleet.findings import SDK_MODEL, how_to_fix
 
 from . import preview
 from .diff import PropertyChange
@@ -106,10 +107,12 @@ def render_plan(plan: Plan, console: Console) -> None:
         table = Table(title=f"policy ({plan.environment})", title_justify="left")
         for column in ("rule", "enforcement", "severity", "resource", "finding"):
             table.add_column(column, overflow="fold")
-        for f in sorted(plan.findings, key=lambda f: (f.enforcement != "mandatory", f.rule, f.resource)):
+        ordered = sorted(plan.findings, key=lambda f: (f.enforcement != "mandatory", f.rule, f.resource))
+        for f in ordered:
             style = "red" if f.enforcement == "mandatory" else "yellow"
             table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", f.severity, escape(f.resource), escape(f.message))
         console.print(table)
+        _how_to_fix(console, [f.rule for f in ordered])
     for violation in plan.guard_violations:
         console.print(f"[red]✗ guard:[/] {escape(str(violation))}")
     mandatory = sum(f.enforcement == "mandatory" for f in plan.findings)
@@ -122,6 +125,7 @@ def render_plan(plan: Plan, console: Console) -> None:
         console.print(f"[red]{len(plan.errors)} plan error(s):[/]")
         for e in plan.errors:
             console.print(f"  [red]✗[/] {escape(str(e))}")
+        _how_to_fix(console, [SDK_MODEL])
 
 
 def _property_line(p: PropertyChange) -> str:
@@ -137,3 +141,8 @@ def _value(value: Any) -> str:
         return "(absent)"
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _how_to_fix(console: Console, rule_ids: list[str]) -> None:
+    for line in how_to_fix(rule_ids):
+        console.print(f"[dim]to fix[/] {escape(line)}")

@@ -7,12 +7,13 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from fleet.findings import SDK_MODEL as SDK_RULE
+from fleet.findings import describe
 from policies.baseline import BY_ID
 
 from .model import Plan, PlannedResource
 
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
-SDK_RULE = "SDK-MODEL"
 
 
 def to_sarif(plan: Plan, stack_file: Path, *, display_path: str) -> dict[str, Any]:
@@ -49,11 +50,14 @@ def to_sarif(plan: Plan, stack_file: Path, *, display_path: str) -> dict[str, An
 
 def _rule(rule_id: str) -> dict[str, Any]:
     rule = BY_ID.get(rule_id)
-    if rule is None:
+    if rule is None:  # the SDK-model check and preflight: described in fleet/findings.py
+        described = describe(rule_id)
         return {
             "id": rule_id,
-            "shortDescription": {"text": "Rejected by the Azure SDK model of the API version"},
-            "properties": {"security-severity": _SECURITY_SEVERITY["medium"]},
+            "name": described.title.replace(" ", ""),
+            "shortDescription": {"text": described.title},
+            "help": {"text": described.remediation},
+            "properties": {"security-severity": _SECURITY_SEVERITY[described.severity]},
         }
     return {
         "id": rule.id,

@@ -99,12 +99,24 @@ def _get(obj: Any, path: str) -> Any:
     return obj
 
 
+def _mapping(obj: Any, path: str) -> dict[str, Any]:
+    """The mapping at `path`, or {} when a manifest put something else there: a build's objects are untyped input
+    (kustomize passes `stringData: text` through), so no check may assume their shape."""
+    value = _get(obj, path)
+    return value if isinstance(value, dict) else {}
+
+
+def _list(obj: Any, path: str) -> list[Any]:
+    value = _get(obj, path)
+    return value if isinstance(value, list) else []
+
+
 def _group(api_version: str) -> str:
     return api_version.split("/")[0] if "/" in api_version else ""
 
 
 def _label(obj: dict[str, Any]) -> str:
-    meta = obj.get("metadata") or {}
+    meta = _mapping(obj, "metadata")
     where = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
     return f"{obj.get('kind')} {where}{meta.get('name')}"
 
@@ -200,7 +212,7 @@ def _provide(
     objects: list[dict[str, Any]], seen: Seen, *, same_build: bool = False, name: str = "", wait: bool = True
 ) -> None:
     for obj in objects:
-        kind, meta = obj.get("kind"), obj.get("metadata") or {}
+        kind, meta = obj.get("kind"), _mapping(obj, "metadata")
         if kind == "Namespace":
             seen.namespaces.add(str(meta.get("name")))
         elif kind == "CustomResourceDefinition":
@@ -222,7 +234,7 @@ def _provide(
             else:
                 seen.unwaited.update(dict.fromkeys(groups, name))
         elif kind in ("ConfigMap", "Secret"):
-            seen.config_keys |= set((obj.get("data") or {}).keys()) | set((obj.get("stringData") or {}).keys())
+            seen.config_keys |= set(_mapping(obj, "data")) | set(_mapping(obj, "stringData"))
 
 
 def _check_object(
@@ -232,7 +244,7 @@ def _check_object(
     kind = str(obj.get("kind", ""))
     api = str(obj.get("apiVersion", ""))
     group = _group(api)
-    namespace = (obj.get("metadata") or {}).get("namespace")
+    namespace = _mapping(obj, "metadata").get("namespace")
     # Namespaces must exist (created by this or an earlier kustomization, or by the cluster).
     if namespace and namespace not in seen.namespaces:
         ctx.add(
@@ -297,9 +309,9 @@ def _substitution(ctx: Context, name: str, obj: dict[str, Any], label: str, defi
     `kustomize.toolkit.fluxcd.io/substitute: disabled`, and without strict mode (the StrictPostBuildSubstitutions
     feature gate is "opt-in from v1.3", false, in internal/features/features.go@v1.7.3; opt-out from v1.9), so an
     undefined variable becomes an empty string. Whether the extension sets that gate is not documented."""
-    meta = obj.get("metadata") or {}
+    meta = _mapping(obj, "metadata")
     for where in ("labels", "annotations"):
-        if (meta.get(where) or {}).get(varsub.DISABLE_KEY) == varsub.DISABLED:
+        if _mapping(meta, where).get(varsub.DISABLE_KEY) == varsub.DISABLED:
             return
     undefined: dict[str, str] = {}
     for path, text in _strings(obj, ""):
@@ -351,7 +363,7 @@ def _multi_tenancy(ctx: Context, name: str, obj: dict[str, Any], label: str) -> 
     obj.Spec.ServiceAccountName, obj.GetNamespace())`: the account is looked up in the object's own namespace
     (internal/controller/kustomization_controller.go @ v1.7.3). A named serviceAccountName is taken on trust: whether
     it exists there, with the rights it needs, is the cluster's to say."""
-    namespace = (obj.get("metadata") or {}).get("namespace")
+    namespace = _mapping(obj, "metadata").get("namespace")
     if not namespace:
         return
     kind = str(obj.get("kind"))
@@ -379,8 +391,8 @@ def _multi_tenancy(ctx: Context, name: str, obj: dict[str, Any], label: str) -> 
 
 
 def _helm_release(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, label: str) -> None:
-    ref = _get(obj, "spec.chart.spec.sourceRef") or {}
-    namespace = ref.get("namespace") or (obj.get("metadata") or {}).get("namespace") or "flux-system"
+    ref = _mapping(obj, "spec.chart.spec.sourceRef")
+    namespace = ref.get("namespace") or _mapping(obj, "metadata").get("namespace") or "flux-system"
     source = (str(ref.get("kind")), str(namespace), str(ref.get("name")))
     if ref and source not in seen.sources:
         ctx.add(
@@ -442,11 +454,11 @@ def _schema_message(obj: dict[str, Any], err: kubernetes_validate.ValidationErro
 def _images(obj: dict[str, Any]) -> Iterator[str]:
     kind = obj.get("kind")
     if kind == "Pod":
-        pod = obj.get("spec") or {}
+        pod = _mapping(obj, "spec")
     elif kind == "CronJob":
-        pod = _get(obj, "spec.jobTemplate.spec.template.spec") or {}
+        pod = _mapping(obj, "spec.jobTemplate.spec.template.spec")
     else:
-        pod = _get(obj, "spec.template.spec") or {}
+        pod = _mapping(obj, "spec.template.spec")
     for group in ("containers", "initContainers"):
         for container in pod.get(group) or []:
             if isinstance(container, dict) and container.get("image"):
@@ -456,7 +468,9 @@ def _images(obj: dict[str, Any]) -> Iterator[str]:
 def _flux_dependency_cycles(ctx: Context, name: str, objects: list[dict[str, Any]]) -> None:
     """Flux Kustomization objects committed to the repository form their own dependsOn graph."""
     graph = {
-        str((o.get("metadata") or {}).get("name")): [str(d.get("name")) for d in (_get(o, "spec.dependsOn") or [])]
+        str(_mapping(o, "metadata").get("name")): [
+            str(d.get("name")) for d in _list(o, "spec.dependsOn") if isinstance(d, dict)
+        ]
         for o in objects
         if o.get("kind") == "Kustomization" and _group(str(o.get("apiVersion", ""))).endswith("toolkit.fluxcd.io")
     }

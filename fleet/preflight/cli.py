@@ -14,6 +14,7 @@ from rich.table import Table
 
 from fleet import project
 from fleet.errors import exit_code
+from fleet.findings import how_to_fix
 from fleet.name_options import checked_name
 from fleet.project import StacksDirOption
 
@@ -63,5 +64,7 @@ def render(report: object, console: Console) -> None:
             style = "red" if f.enforcement == "mandatory" else "yellow"
             table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", escape(f.resource), escape(f.message))
         console.print(table)
+        for line in how_to_fix([f.rule for f in report.findings]):
+            console.print(f"[dim]to fix[/] {escape(line)}")
     mandatory = sum(f.enforcement == "mandatory" for f in report.findings)
     console.print(f"{len(report.findings)} finding(s), {mandatory} mandatory, {report.builds} build(s)")

@@ -1,0 +1,113 @@
+"""Every finding id the tool emits, described once: the baseline rules (policies/baseline) and the ids that are not
+policy rules (the SDK-model check, Flux v1 in an audit, preflight). Each output (terminal, --json, SARIF, the audit
+report, `fleet policy show`) takes a finding's title and remediation from here, so a reader always learns what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policies.baseline import BY_ID
+
+SDK_MODEL = "SDK-MODEL"
+FLUX_V1 = "FLUX-V1"
+
+
+@dataclass(frozen=True)
+class Described:
+    id: str
+    title: str
+    remediation: str
+    severity: str = "high"
+
+
+_OTHERS = [
+    Described(
+        SDK_MODEL,
+        "Rejected by the Azure SDK model of the API version",
+        "Fix the property named: the Azure SDK model of the API version pulumi-azure-native sends refuses it"
+        " (the finding says what is accepted).",
+        "medium",
+    ),
+    Described(
+        FLUX_V1,
+        "No deprecated Flux v1 configurations",
+        "Move the sourceControlConfiguration to a fluxConfiguration (Flux v2), then delete it.",
+        "medium",
+    ),
+    Described(
+        "PREFLIGHT-001",
+        "Kustomization path exists in the source",
+        "Create the folder at the ref the stack pins, or correct the kustomization's `path` in the stack file.",
+    ),
+    Described(
+        "PREFLIGHT-002",
+        "The path builds with kustomize",
+        "Run `kubectl kustomize <path>` on the source at the pinned ref and fix what it reports; a file refused for"
+        " its aliases, nesting or size must be simplified.",
+    ),
+    Described(
+        "PREFLIGHT-003",
+        "Objects validate against the cluster version's schemas",
+        "Fix the field named so the object validates against the Kubernetes version the stack runs.",
+    ),
+    Described(
+        "PREFLIGHT-004",
+        "Flux objects carry their required fields",
+        "Add the field named (the Flux API reference of the kind lists what is required).",
+    ),
+    Described(
+        "PREFLIGHT-005",
+        "What an object needs exists when Flux applies it",
+        "Make the namespace, CRD or source it needs come from this kustomization or one it depends on (a chart's"
+        " CRDs only with `wait: true`); give namespaced objects `metadata.namespace`; under multi-tenancy keep"
+        " references in the configuration's namespace or name a `serviceAccountName`.",
+    ),
+    Described(
+        "PREFLIGHT-006",
+        "No secrets in Git",
+        "Deliver the secret through the Key Vault Secrets Provider (a SecretProviderClass with workload identity);"
+        " fluxConfigurations cannot decrypt SOPS.",
+    ),
+    Described(
+        "PREFLIGHT-007",
+        "Images and charts pinned in production",
+        "Pin the image to a tag or digest and the chart to an exact version.",
+    ),
+    Described(
+        "PREFLIGHT-008",
+        "Variables substitute as Flux substitutes them",
+        "Define the variable in postBuild.substitute or substituteFrom, or give it a default (`${v:=x}`); rewrite"
+        " an expression Flux's envsubst cannot parse.",
+    ),
+    Described(
+        "PREFLIGHT-009",
+        "The source can be read at the pinned ref",
+        "Push the ref to the source, or make it reachable offline (localSources in fleet.yaml, or --repo).",
+        "medium",
+    ),
+    Described(
+        "PREFLIGHT-010",
+        "Flux Kustomizations of the repository are acyclic",
+        "Break the cycle in the dependsOn of the repository's Flux Kustomizations.",
+    ),
+    Described(
+        "PREFLIGHT-011",
+        "No symlinks in the source",
+        "Replace the link by the file or folder itself: Flux leaves symlinks out of the artifact.",
+    ),
+]
+OTHERS: dict[str, Described] = {d.id: d for d in _OTHERS}
+
+
+def describe(rule_id: str) -> Described:
+    """The title and remediation of any id the tool emits; KeyError for an id nobody described (a bug)."""
+    rule = BY_ID.get(rule_id)
+    if rule is not None:
+        return Described(rule.id, rule.title, rule.remediation, rule.severity)
+    return OTHERS[rule_id]
+
+
+def how_to_fix(rule_ids: list[str]) -> list[str]:
+    """One "RULE: remediation" line per distinct id, in first-seen order: printed under a table of findings."""
+    return [f"{rule_id}: {describe(rule_id).remediation}" for rule_id in dict.fromkeys(rule_ids)]

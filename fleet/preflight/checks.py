@@ -31,6 +31,7 @@ from fleet.plan.model import PolicyFinding
 
 from . import scopes, sops, varsub
 from .build import Builder
+from .references import remote_references
 
 # Namespaces that exist in every AKS cluster with the Flux extension.
 BUILTIN_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease", "flux-system", "gatekeeper-system"}
@@ -134,6 +135,7 @@ class Context:
     multi_tenancy: bool = True
     findings: list[PolicyFinding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def add(self, rule: str, kustomization: str, message: str, *, advisory: bool = False) -> None:
         self.findings.append(
@@ -175,6 +177,14 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
             ctx.add("PREFLIGHT-001", name, f"path {kustomization.path or '.'!r} does not exist in the source")
             continue
         build = ctx.builder.build(directory, (source, relative), root)
+        if build.error and (remotes := remote_references(root, directory)):
+            # Flux fetches remote bases in the cluster; a machine that cannot reach them learns nothing about the
+            # build, so the path is skipped (said, never silent), not failed.
+            ctx.skipped.append(
+                f"{name}: {kustomization.path or '.'} loads remote bases ({', '.join(remotes)}) that could not be"
+                f" fetched from here: {build.error}"
+            )
+            continue
         if build.error:
             ctx.add("PREFLIGHT-002", name, f"kustomize build of {kustomization.path!r} fails: {build.error}")
             continue

@@ -43,6 +43,17 @@ def kustomization_file(folder: Path) -> Path | None:
 def outside_reference(root: Path, folder: Path) -> str | None:
     """The first reference of the kustomizations a build of `folder` loads that leaves `root`, as one line
     naming the kustomization file (relative to the root) and the entry; None when every local one stays inside."""
+    return _walk(root, folder, [])
+
+
+def remote_references(root: Path, folder: Path) -> list[str]:
+    """The remote bases (URLs kustomize fetches) of the kustomizations a build of `folder` loads."""
+    remotes: list[str] = []
+    _walk(root, folder, remotes)
+    return remotes
+
+
+def _walk(root: Path, folder: Path, remotes: list[str]) -> str | None:
     pending, seen = [folder], set()
     while pending:
         current = pending.pop()
@@ -62,7 +73,10 @@ def outside_reference(root: Path, folder: Path) -> str | None:
         for key in FOLDER_FIELDS:
             entries = document.get(key)
             for i, entry in enumerate(entries if isinstance(entries, list) else []):
-                if not isinstance(entry, str) or not entry or _REMOTE.match(entry):
+                if isinstance(entry, str) and _REMOTE.match(entry):
+                    remotes.append(entry)
+                    continue
+                if not isinstance(entry, str) or not entry:
                     continue
                 where = f"{shown}: {key}[{i}]"
                 if _CLONES_LOCALLY.search(entry):

@@ -143,6 +143,7 @@ def _check(
         check_configuration(ctx, copy.root, tree.description)
     report.findings += ctx.findings
     report.checked += [f"  {line}" for line in ctx.checked]
+    report.skipped += ctx.skipped
 
 
 def _link_finding(ctx: Context, link: Link) -> None:

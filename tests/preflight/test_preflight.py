@@ -337,3 +337,20 @@ def test_a_note_about_a_shared_source_is_said_once(tmp_path: Path) -> None:
     report = preflight_stack(project / "stacks", "dev")
     notes = [f for f in report.findings if "checked the working tree" in f.message]
     assert len(notes) == 1, [f.message for f in report.findings]
+
+
+def test_a_remote_base_that_cannot_be_fetched_is_skipped_not_failed(tmp_path: Path) -> None:
+    """Flux fetches remote bases in the cluster; offline, preflight says it skipped the path instead of failing it.
+    The URL names a host that cannot resolve anywhere (.invalid, RFC 2606), so the test never depends on a network."""
+
+    def remote(repo: Path) -> None:
+        (repo / "apps/base/podinfo/kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+            "  - https://example.invalid/org/repo//deploy?ref=v1.0.0\n  - namespace.yaml\n"
+        )
+
+    repo = make_repo(tmp_path, remote)
+    report = preflight_stack(make_stack(tmp_path), "x", repo=str(repo))
+    assert not [f for f in report.findings if f.enforcement == "mandatory"], report.findings
+    skipped = [line for line in report.skipped if "remote bases" in line]
+    assert skipped and "https://example.invalid/org/repo//deploy?ref=v1.0.0" in skipped[0]

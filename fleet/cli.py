@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fleet.output import write_output
 from policies.baseline import CATALOGUE, ENVIRONMENTS
 
 from . import project
@@ -140,7 +141,7 @@ def plan(
         if json_path == "-":
             sys.stdout.write(text)
         else:
-            Path(json_path).write_text(text, encoding="utf-8")
+            write_output(json_path, text)
     if output_format is PlanFormat.sarif:
         path = stack_path(stacks_dir, stack)
         found = project.find_project_file(path.parent)
@@ -148,7 +149,7 @@ def plan(
         display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         sarif = json.dumps(to_sarif(result, path, display_path=display), indent=2) + "\n"
         if output:
-            output.write_text(sarif, encoding="utf-8")
+            write_output(output, sarif)
         else:
             sys.stdout.write(sarif)
     elif json_path != "-":
@@ -223,7 +224,7 @@ def policy_config_command(
     check_environment(environment)
     text = json.dumps(default_config(environment), indent=2) + "\n"
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         sys.stdout.write(text)
 

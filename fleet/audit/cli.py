@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from fleet.errors import bad_option, exit_code
+from fleet.output import write_output
 
 
 def _azure_context(cloud: str) -> object:
@@ -45,7 +46,7 @@ def audit_command(
     report = audit(group_fleet(rows), configs)
     render_table(report, Console())
     if json_path:
-        json_path.write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
+        write_output(json_path, json.dumps(to_json(report), indent=2) + "\n")
     if html_path:
-        html_path.write_text(to_html(report), encoding="utf-8")
+        write_output(html_path, to_html(report))
     return exit_code(not report.blocked)

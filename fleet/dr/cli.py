@@ -19,6 +19,7 @@ from fleet.executors.base import Executor
 from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
 from fleet.name_options import checked_name
+from fleet.output import write_output
 from fleet.project import StacksDirOption
 
 from .derive import Derivation
@@ -209,7 +210,7 @@ def recreate_command(
     timeline = recreate(derive, executor, gate)
     _render_timeline(timeline, Console())
     if json_path:
-        json_path.write_text(json.dumps(timeline.to_json(), indent=2) + "\n", encoding="utf-8")
+        write_output(json_path, json.dumps(timeline.to_json(), indent=2) + "\n")
     return exit_code(timeline.ok)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +14,7 @@ from rich.table import Table
 from fleet import project
 from fleet.errors import bad_option, exit_code
 from fleet.name_options import checked_name
+from fleet.output import write_output
 from fleet.project import StacksDirOption
 
 
@@ -58,7 +58,7 @@ def drift_command(
         if json_path == "-":
             sys.stdout.write(text + "\n")
         else:
-            Path(json_path).write_text(text + "\n", encoding="utf-8")
+            write_output(json_path, text + "\n")
     if json_path != "-":
         table = Table(title=f"drift of {stack}: {len(drifts)} propert{'y' if len(drifts) == 1 else 'ies'}")
         for column in ("resource", "property", "planned", "live"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +15,7 @@ from fleet import project
 from fleet.errors import exit_code
 from fleet.findings import how_to_fix
 from fleet.name_options import checked_name
+from fleet.output import write_output
 from fleet.project import StacksDirOption
 
 
@@ -42,7 +42,7 @@ def preflight_command(
         if json_path == "-":
             sys.stdout.write(text)
         else:
-            Path(json_path).write_text(text, encoding="utf-8")
+            write_output(json_path, text)
     if json_path != "-":
         render(report, Console())
     return exit_code(not report.blocked)

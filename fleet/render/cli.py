@@ -10,6 +10,7 @@ import typer
 
 from fleet import project
 from fleet.name_options import checked_name
+from fleet.output import write_output
 from fleet.project import StacksDirOption
 
 render_app = typer.Typer(no_args_is_help=True, help="Render a stack into other deployment formats.")
@@ -30,6 +31,6 @@ def render_bicep(
 
     text = render_bicep_params(stacks_dir, stack, key_vault_id=key_vault_id)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         sys.stdout.write(text)

@@ -16,6 +16,7 @@ from rich.table import Table
 from fleet import project
 from fleet.errors import EXIT_CLEAN, BadInput, bad_option, exit_code
 from fleet.name_options import checked_name
+from fleet.output import write_output
 from fleet.project import StacksDirOption
 
 from .engine import RolloutResult, rollout
@@ -157,7 +158,7 @@ def _emit(kind: str, fleet: object, output: Path | None) -> None:
     text = workflow(fleet)  # type: ignore[arg-type]
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         sys.stdout.write(text)
 

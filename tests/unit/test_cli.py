@@ -134,3 +134,19 @@ def test_policy_show_prints_a_rule_in_full() -> None:
     assert "remediation: Set apiServer.private: true" in text.stdout and "enforcement: dev mandatory" in text.stdout
     unknown = RUN.invoke(cli.app, ["policy", "show", "AKS-999"])
     assert unknown.exit_code == 2 and unknown.stderr.startswith("RULE: 'AKS-999' is not accepted")
+
+
+def test_every_file_written_is_confirmed_in_one_line(tmp_path: Path) -> None:
+    """A confirmation per file, on stderr: stdout keeps only the data a command prints."""
+    cases = [
+        ["policy", "config", "-e", "dev", "-o", str(tmp_path / "dev.json")],
+        ["render", "bicep", "-s", "dev", "-o", str(tmp_path / "dev.parameters.json")],
+        ["plan", "-s", "dev", "--no-policy", "--no-preflight", "--json", str(tmp_path / "plan.json")],
+        ["rollout", "--emit", "github-actions", "-o", str(tmp_path / "rollout.yml")],
+    ]
+    for command in cases:
+        target = Path(command[command.index("-o") + 1] if "-o" in command else command[-1])
+        result = RUN.invoke(cli.app, command, env={"COLUMNS": "200"})
+        assert result.exit_code == 0, (command, result.output)
+        size = len(target.read_bytes())
+        assert result.stderr == f"wrote {target} ({size} bytes)\n", command

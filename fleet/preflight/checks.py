@@ -32,6 +32,9 @@ from fleet.plan.model import PolicyFinding
 from . import scopes, sops, varsub
 from .build import Builder
 from .references import remote_references
+from .shape import get as _get
+from .shape import listed as _list
+from .shape import mapping as _mapping
 
 # Namespaces that exist in every AKS cluster with the Flux extension.
 BUILTIN_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease", "flux-system", "gatekeeper-system"}
@@ -90,26 +93,6 @@ class Seen:
 
 def _nothing() -> Seen:
     return Seen(namespaces=set(), groups=set())
-
-
-def _get(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
-
-
-def _mapping(obj: Any, path: str) -> dict[str, Any]:
-    """The mapping at `path`, or {} when a manifest put something else there: a build's objects are untyped input
-    (kustomize passes `stringData: text` through), so no check may assume their shape."""
-    value = _get(obj, path)
-    return value if isinstance(value, dict) else {}
-
-
-def _list(obj: Any, path: str) -> list[Any]:
-    value = _get(obj, path)
-    return value if isinstance(value, list) else []
 
 
 def _group(api_version: str) -> str:

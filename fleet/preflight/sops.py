@@ -14,6 +14,8 @@ import base64
 import binascii
 from typing import Any
 
+from .shape import mapping
+
 # SOPS writes its metadata under the top-level key `sops` (getsops/sops stores/stores.go SopsMetadataKey), with
 # `mac` and `lastmodified` among its fields (stores.Metadata).
 SOPS_KEY = "sops"
@@ -39,7 +41,7 @@ def encrypted(obj: dict[str, Any]) -> str:
     if isinstance(block, dict) and any(block.get(f) for f in SOPS_FIELDS):
         return f"encrypted with SOPS, and {_NOT_DECRYPTED}: Flux would apply it still encrypted, with its `sops` block"
     if kind == "Secret":
-        for key, value in sorted((obj.get("data") or {}).items()):
+        for key, value in sorted(mapping(obj, "data").items(), key=lambda item: str(item[0])):
             if _is_sops_file(value):
                 return f"data {key!r} is a SOPS-encrypted file, and {_NOT_DECRYPTED}: Flux would apply the ciphertext"
     return ""

@@ -170,6 +170,7 @@ MANIFEST_FUZZ = settings(max_examples=20, deadline=None, suppress_health_check=[
 @example(content=b"kind: Secret\nmetadata: {name: x}\n")  # no apiVersion: once a KeyError in the schema check
 @example(content=b"apiVersion: 5\nkind: [x]\nmetadata: {name: x}\n")
 @example(content=b"apiVersion: v1\nkind: Secret\nmetadata: {name: x, namespace: podinfo}\nstringData: c\n")
+@example(content=b"apiVersion: v1\nkind: Secret\nmetadata: {name: x, namespace: podinfo}\ndata: 4\n")
 @given(content=st.one_of(_contents(MANIFEST_BASE), st.just(SECRET_WITH_CANARY), _splice(SECRET_WITH_CANARY)))
 def test_any_gitops_manifest(tmp_path_factory: Any, content: bytes) -> None:
     """A manifest of the GitOps repository, built by kustomize and read by preflight at a real tag."""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
+
+from markupsafe import escape
 
 from fleet.audit.evaluate import audit
 from fleet.audit.normalize import cluster_id_of, group_fleet
-from fleet.audit.report import to_html, to_json
+from fleet.audit.report import risk_order, to_html, to_json
 from fleet.drift.compare import URL_PARAMETERS
+from fleet.findings import describe
 from fleet.policy.config import config_path, load_config
 from policies.baseline import ENVIRONMENTS
 from tests.conftest import STACKS_DIR, plan_for
@@ -150,5 +154,81 @@ def test_reports_render_every_cell_and_escape_html() -> None:
     assert len(data["clusters"][0]["cells"]) == len(report.rules) + 1
     json.dumps(data)
     html = to_html(report)
-    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
-    assert html.count('class="pass"') + html.count('class="na"') == len(report.rules) + 1
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def _script_block(html: str) -> str:
+    start = html.index('<script type="application/json" id="audit-data">') + len(
+        '<script type="application/json" id="audit-data">'
+    )
+    return html[start : html.index("</script>", start)]
+
+
+def test_the_html_report_passes_untrusted_text_to_its_script_as_safe_json() -> None:
+    rows = arm_rows("prod-japaneast")
+    hostile = "</script><script>alert(1)</script><!--"
+    rows["clusters"][0]["name"] = hostile
+    rows["clusters"][0]["properties"]["disableLocalAccounts"] = False
+    html = to_html(audit(group_fleet(rows), CONFIGS))
+    block = _script_block(html)
+    assert "<" not in block and ">" not in block, "nothing in the data can end the script element"
+    data = json.loads(block)
+    (cluster,) = data["clusters"]
+    assert hostile.lower() in cluster["text"] and cluster["rules"] == ["AKS-001"]
+    assert html.count("<script") == 2, "the JSON block and the page's own script, nothing else"
+    assert "<link" not in html and " src=" not in html, "self-contained: nothing is fetched"
+
+
+def _fleet(*clusters: tuple[str, dict[str, str] | None, dict[str, object]]) -> dict[str, list[dict[str, Any]]]:
+    """One ARM row set holding several copies of the prod stack's cluster, each renamed, tagged and changed."""
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for name, tags, changes in clusters:
+        rows = arm_rows("prod-japaneast", cluster=name)
+        rows["clusters"][0]["tags"] = tags
+        rows["clusters"][0]["properties"].update(changes)
+        for key, value in rows.items():
+            merged.setdefault(key, []).extend(value)
+    return merged
+
+
+PUBLIC_API = {"apiServerAccessProfile": {"enablePrivateCluster": False, "disableRunCommand": False}}
+
+
+def test_clusters_are_ordered_by_risk_prod_mandatory_failures_first() -> None:
+    rows = _fleet(
+        ("a-dev-noisy", {"environment": "dev"}, {"disableLocalAccounts": False, **PUBLIC_API}),
+        ("b-prod-one", {"environment": "prod"}, {"disableLocalAccounts": False}),
+        ("c-clean", {"environment": "prod"}, {}),
+        ("d-prod-two", {"environment": "prod"}, {"disableLocalAccounts": False, **PUBLIC_API}),
+        ("e-untagged", None, {"disableLocalAccounts": False}),
+    )
+    report = audit(group_fleet(rows), CONFIGS)
+    ordered = risk_order(report)
+    names = [c.name for c in ordered]
+    by_name = {c.cluster.name: c for c in report.clusters}
+    assert len(by_name["a-dev-noisy"].failed) > len(by_name["b-prod-one"].failed), "dev fails more rules"
+    assert names[0] == "d-prod-two", "the prod cluster with the most high-severity mandatory failures leads"
+    assert set(names[1:3]) == {"b-prod-one", "e-untagged"}, "an untagged cluster is judged, and ranked, as prod"
+    assert names[3:] == ["a-dev-noisy", "c-clean"]
+    assert [c.rank for c in ordered] == [1, 2, 3, 4, 5]
+    untagged = next(c for c in ordered if c.name == "e-untagged")
+    assert untagged.unknown_environment and untagged.tag is None and untagged.environment == "unknown"
+    assert untagged.result.environment == "prod"
+
+
+def test_the_html_report_shows_severity_remediation_totals_and_the_unknown_environment() -> None:
+    rows = _fleet(
+        ("prod-open", {"environment": "prod"}, PUBLIC_API),
+        ("prod-local", {"environment": "prod"}, {"disableLocalAccounts": False}),
+        ("sandbox-local", {"environment": "sandbox"}, {"disableLocalAccounts": False}),
+    )
+    html = to_html(audit(group_fleet(rows), CONFIGS))
+    aks001 = describe("AKS-001")
+    assert html.count(f'<span class="remediation">{escape(aks001.remediation)}</span>') == 2
+    assert f'<span class="sev {aks001.severity}">{aks001.severity}</span>' in html
+    assert re.search(
+        r'<tr data-rule="AKS-001">.*?class="n mandatory-total">2</td><td class="n advisory-total">0</td>', html, re.S
+    )
+    assert ">unknown (judged as prod)</span>" in html and "tag: sandbox" in html
+    assert html.index(">prod-open<") < html.index(">prod-local<"), "as many high failures, and a medium one more"
+    assert html.index(">prod-local<") < html.index(">sandbox-local<"), "a tie is settled by name"

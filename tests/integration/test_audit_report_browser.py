@@ -29,7 +29,7 @@ WIDTH = 1400
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
     reason="the HTML report is tested in headless Chromium: needs /usr/bin/chromium and /usr/bin/chromedriver"
-    " (apt-get install -y chromium chromium-driver, as .ci/run does)",
+    " (./install does it as root on Debian: apt-get install -y chromium chromium-driver)",
 )
 
 # The branch name is echoed in GITOPS' "follows branch" message: untrusted text that tries to close the script block.

@@ -58,10 +58,9 @@ _OTHERS = [
     ),
     Described(
         "PREFLIGHT-005",
-        "What an object needs exists when Flux applies it",
-        "Make the namespace, CRD or source it needs come from this kustomization or one it depends on (a chart's"
-        " CRDs only with `wait: true`); give namespaced objects `metadata.namespace`; under multi-tenancy keep"
-        " references in the configuration's namespace or name a `serviceAccountName`.",
+        "The namespace an object names exists when Flux applies it",
+        "Create the Namespace in this kustomization or in one it dependsOn (directly or through others), or use a"
+        " namespace the cluster already has.",
     ),
     Described(
         "PREFLIGHT-006",
@@ -95,6 +94,47 @@ _OTHERS = [
         "PREFLIGHT-011",
         "No symlinks in the source",
         "Replace the link by the file or folder itself: Flux leaves symlinks out of the artifact.",
+    ),
+    Described(
+        "PREFLIGHT-012",
+        "The cluster serves the object's kind",
+        "Apply the CRD (or the chart that installs it) in a kustomization this one dependsOn, enable the AKS add-on"
+        " that installs it, or use an apiVersion the cluster's Kubernetes version serves.",
+    ),
+    Described(
+        "PREFLIGHT-013",
+        "Chart CRDs are installed before their custom resources",
+        "Set `wait: true` on the kustomization whose HelmRelease installs the CRDs, so its dependants start only"
+        " once the chart is installed.",
+    ),
+    Described(
+        "PREFLIGHT-014",
+        "A HelmRelease's chart source exists",
+        "Define the HelmRepository (or other source) it names in this kustomization or one it dependsOn, with the"
+        " same kind, namespace and name.",
+    ),
+    Described(
+        "PREFLIGHT-015",
+        "Namespaced objects name their namespace",
+        "Set metadata.namespace, or `namespace:` in kustomization.yaml: a fluxConfiguration has no targetNamespace.",
+    ),
+    Described(
+        "PREFLIGHT-016",
+        "No cross-namespace source references under multi-tenancy",
+        "Put the source in the same namespace as the Kustomization or HelmRelease that references it (the"
+        " configuration's namespace is the documented layout), or turn multi-tenancy enforcement off deliberately.",
+    ),
+    Described(
+        "PREFLIGHT-017",
+        "Flux objects outside the configuration's namespace name a service account",
+        "Move the Kustomization or HelmRelease to the configuration's namespace (with targetNamespace), or set"
+        " spec.serviceAccountName to an account with RBAC in its namespace.",
+    ),
+    Described(
+        "PREFLIGHT-018",
+        "substituteFrom reads an object that exists before the build",
+        "Create the ConfigMap or Secret in the configuration's namespace from a kustomization this one dependsOn,"
+        " or mark the reference `optional: true` if the variables may be absent.",
     ),
 ]
 OTHERS: dict[str, Described] = {d.id: d for d in _OTHERS}

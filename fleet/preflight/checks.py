@@ -59,9 +59,14 @@ CHART_CRDS: dict[str, set[str]] = {
     # (gateway.envoyproxy.io/docs/install/install-helm)
     "gateway-helm": {"gateway.networking.k8s.io", "gateway.envoyproxy.io"},
 }
-# .k8s.io groups served by CRDs, not the API server: AKS "installs the Custom Resource Definitions (CRDs) for the
-# Kubernetes Gateway API" only on opt-in (learn.microsoft.com/azure/aks/managed-gateway-api)
-NOT_BUILTIN_GROUPS = {"gateway.networking.k8s.io"}
+# Groups whose kinds AKS serves through CRDs it installs itself, without an add-on. The Azure Disk CSI driver's
+# snapshot kinds: Learn "Create a volume with Azure Disk" applies a VolumeSnapshotClass with no CRD step
+# (MicrosoftDocs/azure-aks-docs articles/aks/create-volume-azure-disk.md @ fb060abe6a8f, "volumesnapshotclass.snapshot.
+# storage.k8s.io/csi-azuredisk-vsc created"). Gateway API (gateway.networking.k8s.io) is not among them: AKS "installs
+# the Custom Resource Definitions (CRDs) for the Kubernetes Gateway API" only when the Managed Gateway API is enabled
+# (`--enable-gateway-api`, articles/aks/managed-gateway-api.md @ fb060abe6a8f), which the stack model cannot enable,
+# so its kinds need a CRD from a kustomization (or a chart, CHART_CRDS) like any other custom resource.
+AKS_DEFAULT_GROUPS = {"snapshot.storage.k8s.io"}
 # CRDs of the AKS add-on azure-keyvault-secrets-provider, "Azure Key Vault provider for Secrets Store CSI Driver"
 # (learn.microsoft.com/azure/aks/csi-secrets-store-driver)
 KEY_VAULT_SECRETS_PROVIDER_GROUPS = {"secrets-store.csi.x-k8s.io"}
@@ -76,7 +81,8 @@ class Seen:
     namespaces: set[str] = field(default_factory=lambda: set(BUILTIN_NAMESPACES))
     sources: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, namespace, name)
     groups: set[str] = field(default_factory=lambda: set(FLUX_GROUPS))  # API groups with CRDs installed
-    config_keys: set[str] = field(default_factory=set)  # keys of ConfigMaps/Secrets built so far
+    # Data keys of the ConfigMaps and Secrets applied, by (kind, namespace, name): what substituteFrom can read.
+    config_objects: dict[tuple[str, str, str], set[str]] = field(default_factory=dict)
     # API groups a chart of a kustomization without `wait` installs, by that kustomization: not there in time.
     unwaited: dict[str, str] = field(default_factory=dict)
     crd_scopes: dict[tuple[str, str], str] = field(default_factory=dict)  # (group, kind) -> spec.scope of a CRD
@@ -85,7 +91,8 @@ class Seen:
         self.namespaces |= other.namespaces
         self.sources |= other.sources
         self.groups |= other.groups
-        self.config_keys |= other.config_keys
+        for key, keys in other.config_objects.items():
+            self.config_objects[key] = self.config_objects.get(key, set()) | keys
         self.crd_scopes.update(other.crd_scopes)
         for group, kustomization in other.unwaited.items():
             self.unwaited.setdefault(group, kustomization)
@@ -173,10 +180,16 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
             continue
         ctx.checked.append(f"{name}: {kustomization.path or '.'} ({len(build.objects)} objects)")
         defined: dict[str, str] = {}
-        substitute_from = []
         if kustomization.post_build:
-            defined = {**dict.fromkeys(ctx.injected, "(injected)"), **kustomization.post_build.substitute}
-            substitute_from = kustomization.post_build.substitute_from
+            loaded = _substitute_from(ctx, name, kustomization.post_build.substitute_from, seen, build.objects)
+            # None: the reconcile fails before substituting (PREFLIGHT-018); the objects are still judged.
+            if loaded is not None:
+                defined = {
+                    **loaded,
+                    **dict.fromkeys(ctx.injected, "(injected)"),
+                    **kustomization.post_build.substitute,
+                }
+                _variable_names(ctx, name, defined, build.objects)
         # Flux applies a build in stages (fluxcd/pkg ssa/manager_apply.go ApplyAllStaged @ ssa/v0.61.0, the
         # version kustomize-controller v1.7.3's go.mod pins): CRDs, Namespaces and ClusterRoles first, waiting for
         # them, then kinds named `*Class`, then everything else in one server-side apply. So what its plain CRDs and
@@ -184,7 +197,7 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
         available = copy.deepcopy(seen)
         _provide(build.objects, available, same_build=True)
         for obj in build.objects:
-            _check_object(ctx, name, obj, available, defined, bool(substitute_from))
+            _check_object(ctx, name, obj, available, defined)
         _provide(build.objects, own, name=name, wait=kustomization.wait)
         _flux_dependency_cycles(ctx, name, build.objects)
 
@@ -226,13 +239,133 @@ def _provide(
                 seen.groups |= groups
             else:
                 seen.unwaited.update(dict.fromkeys(groups, name))
-        elif kind in ("ConfigMap", "Secret"):
-            seen.config_keys |= set(_mapping(obj, "data")) | set(_mapping(obj, "stringData"))
+        elif kind in ("ConfigMap", "Secret") and meta.get("namespace"):
+            seen.config_objects[(str(kind), str(meta["namespace"]), str(meta.get("name")))] = _data_keys(obj)
 
 
-def _check_object(
-    ctx: Context, name: str, obj: dict[str, Any], seen: Seen, defined: dict[str, str], has_from: bool
-) -> None:
+def _data_keys(obj: dict[str, Any]) -> set[str]:
+    """The keys LoadVariables reads: a ConfigMap's `data` (not binaryData), a Secret's `data`, into which the API
+    server merges `stringData` ("All keys and values are merged into the data field on write", Secret.stringData in
+    the Kubernetes OpenAPI, kubernetes-validate's v1.36.0 schemas)."""
+    keys = set(_mapping(obj, "data"))
+    if obj.get("kind") == "Secret":
+        keys |= set(_mapping(obj, "stringData"))
+    return {str(k) for k in keys}
+
+
+def _substitute_from(
+    ctx: Context, name: str, references: list[Any], seen: Seen, objects: list[dict[str, Any]]
+) -> dict[str, str] | None:
+    """The variables substituteFrom loads (None when loading fails the reconcile), as kustomize-controller v1.7.3
+    loads them: its build() runs SubstituteVariables (internal/controller/kustomization_controller.go :787)
+    before apply() (:451), and LoadVariables (fluxcd/pkg kustomize/kustomize_varsub.go @ kustomize/v1.24.0)
+    reads each named object from the cluster in the Kustomization's own namespace
+    (`types.NamespacedName{Namespace: kustomization.GetNamespace()}`); a missing one is skipped when `optional`,
+    and otherwise fails the reconcile ("substitute from 'ConfigMap/%s' error"). A fluxConfiguration's
+    Kustomizations live in the configuration's namespace (Learn, "GitOps Flux v2" concepts: flux-applier "is
+    deployed only in the cluster-config namespace", the configuration's). So only an object that a kustomization
+    this one dependsOn applied is there in time; one of this very build is not yet."""
+    found: dict[str, str] | None = {}
+    home = ctx.configuration.namespace
+    for ref in references:
+        keys = seen.config_objects.get((ref.kind, home, ref.name))
+        if keys is not None:
+            if found is not None:
+                found.update(dict.fromkeys(keys, f"({ref.kind}/{ref.name})"))
+            continue
+        if ref.optional:
+            continue  # "if reference.Optional && apierrors.IsNotFound(err) { continue }"
+        ours = any(
+            o.get("kind") == ref.kind
+            and _mapping(o, "metadata").get("name") == ref.name
+            and _mapping(o, "metadata").get("namespace") == home
+            for o in objects
+        )
+        why = (
+            "is created by this same kustomization, but Flux reads substituteFrom before it applies the build"
+            if ours
+            else "is not applied by a kustomization this one dependsOn"
+        )
+        ctx.add(
+            "PREFLIGHT-018",
+            name,
+            f'postBuild.substituteFrom {ref.kind} {home}/{ref.name} {why}, so the reconcile fails ("substitute'
+            f" from '{ref.kind}/{ref.name}' error\"); move it to a kustomization this one dependsOn, or mark it"
+            " optional: true",
+        )
+        found = None
+    return found
+
+
+# varSubstitution (kustomize_varsub.go @ kustomize/v1.24.0) refuses any variable name outside this Go regexp,
+# `^[_[:alpha:]][_[:alpha:][:digit:]]*$`, before substituting: "'%s' var name is invalid". Go's regexp/syntax
+# documents "ASCII character classes: [[:alpha:]] alphabetic (== [A-Za-z])", [[:digit:]] (== [0-9]).
+_VAR_NAME = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
+
+
+def _variable_names(ctx: Context, name: str, defined: dict[str, str], objects: list[dict[str, Any]]) -> None:
+    """The check runs for every object Flux substitutes (not labelled or annotated disabled), so one such object
+    suffices to fail the kustomization."""
+    bad = sorted(v for v in defined if not _VAR_NAME.match(v))
+    if not bad or not any(not _substitution_disabled(o) for o in objects):
+        return
+    ctx.add(
+        "PREFLIGHT-008",
+        name,
+        f"variable names {', '.join(repr(v) for v in bad)} (from {', '.join(sorted({defined[v] for v in bad}))})"
+        ' are not valid for Flux\'s substitution, which fails the kustomization ("var name is invalid"); use'
+        " letters, digits and _ only, not starting with a digit",
+    )
+
+
+def _substitution_disabled(obj: dict[str, Any]) -> bool:
+    meta = _mapping(obj, "metadata")
+    return any(_mapping(meta, where).get(varsub.DISABLE_KEY) == varsub.DISABLED for where in ("labels", "annotations"))
+
+
+def _kind_served(ctx: Context, name: str, obj: dict[str, Any], label: str, seen: Seen) -> tuple[bool, bool]:
+    """Whether the object's kind is of a group built into the API server, and whether the cluster serves it; a
+    finding when it serves it neither built in nor through a CRD this kustomization or one it dependsOn applies
+    ("no matches for kind")."""
+    kind, api = str(obj.get("kind") or ""), str(obj.get("apiVersion") or "")
+    group = _group(api)
+    kinds = scopes.builtin_kinds(ctx.kubernetes_version)
+    if kinds is None:  # a version kubernetes-validate has no schemas for: the API group's name is all there is
+        gateway_api = group == "gateway.networking.k8s.io"
+        builtin = group == "" or "." not in group or (group.endswith(".k8s.io") and not gateway_api)
+    else:
+        builtin = group in {g for g, _, _ in kinds}
+    if builtin:
+        if kinds is not None and kind and api and (group, api.rsplit("/", 1)[-1], kind) not in kinds:
+            ctx.add(
+                "PREFLIGHT-012",
+                name,
+                f"{label}: Kubernetes {ctx.kubernetes_version} serves no kind {kind} in {api} (its OpenAPI"
+                ' definitions), so Flux fails with "no matches for kind"; use an apiVersion that version serves',
+            )
+            return True, False
+        return True, True
+    if group in AKS_DEFAULT_GROUPS or group in seen.groups or any(group.endswith(g) for g in seen.groups):
+        return False, True
+    unwaited = next((k for g, k in seen.unwaited.items() if group == g or group.endswith(g)), None)
+    if unwaited:
+        ctx.add(
+            "PREFLIGHT-013",
+            name,
+            f"{label}: the CRDs of {group!r} come from a chart of kustomization {unwaited!r}, which has"
+            " wait: false, so Flux counts it Ready before the chart is installed; set wait: true on it",
+        )
+    else:
+        ctx.add(
+            "PREFLIGHT-012",
+            name,
+            f"{label}: AKS does not serve {group!r} and no kustomization this one dependsOn (nor this one's own"
+            ' plain CRDs) installs its CRDs, so Flux fails with "no matches for kind"',
+        )
+    return False, False
+
+
+def _check_object(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, defined: dict[str, str]) -> None:
     label = _label(obj)
     kind = str(obj.get("kind", ""))
     api = str(obj.get("apiVersion", ""))
@@ -243,25 +376,13 @@ def _check_object(
         ctx.add(
             "PREFLIGHT-005",
             name,
-            f"{label}: namespace {namespace!r} is not created by this or an earlier kustomization",
+            f"{label}: namespace {namespace!r} is not created by this kustomization or one it dependsOn",
         )
-    # Custom resources need their CRD from an earlier kustomization (or a chart installed there).
-    builtin = (group == "" or group.endswith(".k8s.io") or "." not in group) and group not in NOT_BUILTIN_GROUPS
-    if not builtin and group not in seen.groups and not any(group.endswith(g) for g in seen.groups):
-        unwaited = next((k for g, k in seen.unwaited.items() if group == g or group.endswith(g)), None)
-        if unwaited:
-            ctx.add(
-                "PREFLIGHT-005",
-                name,
-                f"{label}: the CRDs of {group!r} come from a chart of kustomization {unwaited!r}, which has"
-                " wait: false, so Flux counts it Ready before the chart is installed; set wait: true on it",
-            )
-        else:
-            ctx.add("PREFLIGHT-005", name, f"{label}: no earlier kustomization installs the CRDs of {group!r}")
+    builtin, served = _kind_served(ctx, name, obj, label, seen)
     # No targetNamespace in fluxConfigurations (scopes.py): a namespaced object must name its namespace.
-    if not namespace and scopes.namespaced(group, kind, builtin, seen.crd_scopes):
+    if not namespace and served and scopes.namespaced(group, kind, builtin, seen.crd_scopes):
         ctx.add(
-            "PREFLIGHT-005",
+            "PREFLIGHT-015",
             name,
             f"{label}: {kind} is namespaced but has no metadata.namespace, and a fluxConfiguration's kustomization"
             " has no targetNamespace to supply one; set metadata.namespace (or `namespace:` in kustomization.yaml)",
@@ -290,9 +411,8 @@ def _check_object(
         for image in _images(obj):
             if "@sha256:" not in image and (":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")):
                 ctx.add("PREFLIGHT-007", name, f"{label}: image {image!r} is not pinned to a tag or digest")
-    if defined or has_from:
-        known = {**dict.fromkeys(seen.config_keys if has_from else (), "(substituteFrom)"), **defined}
-        _substitution(ctx, name, obj, label, known)
+    if defined:
+        _substitution(ctx, name, obj, label, defined)
 
 
 def _substitution(ctx: Context, name: str, obj: dict[str, Any], label: str, defined: dict[str, str]) -> None:
@@ -302,10 +422,8 @@ def _substitution(ctx: Context, name: str, obj: dict[str, Any], label: str, defi
     `kustomize.toolkit.fluxcd.io/substitute: disabled`, and without strict mode (the StrictPostBuildSubstitutions
     feature gate is "opt-in from v1.3", false, in internal/features/features.go@v1.7.3; opt-out from v1.9), so an
     undefined variable becomes an empty string. Whether the extension sets that gate is not documented."""
-    meta = _mapping(obj, "metadata")
-    for where in ("labels", "annotations"):
-        if _mapping(meta, where).get(varsub.DISABLE_KEY) == varsub.DISABLED:
-            return
+    if _substitution_disabled(obj):
+        return
     undefined: dict[str, str] = {}
     for path, text in _strings(obj, ""):
         try:
@@ -367,7 +485,7 @@ def _multi_tenancy(ctx: Context, name: str, obj: dict[str, Any], label: str) -> 
     for ref in refs:
         if isinstance(ref, dict) and ref.get("namespace") and ref["namespace"] != namespace:
             ctx.add(
-                "PREFLIGHT-005",
+                "PREFLIGHT-016",
                 name,
                 f"{label}: its sourceRef {ref.get('kind')} {ref['namespace']}/{ref.get('name')} is in another"
                 " namespace; with multi-tenancy enforced Flux blocks cross-namespace references",
@@ -375,7 +493,7 @@ def _multi_tenancy(ctx: Context, name: str, obj: dict[str, Any], label: str) -> 
     home = ctx.configuration.namespace
     if namespace != home and not _get(obj, "spec.serviceAccountName"):
         ctx.add(
-            "PREFLIGHT-005",
+            "PREFLIGHT-017",
             name,
             f"{label}: outside the configuration's namespace {home!r} Flux impersonates the default account"
             f" flux-applier, which exists only in {home!r}; move it to {home!r} (with targetNamespace) or name a"
@@ -389,7 +507,7 @@ def _helm_release(ctx: Context, name: str, obj: dict[str, Any], seen: Seen, labe
     source = (str(ref.get("kind")), str(namespace), str(ref.get("name")))
     if ref and source not in seen.sources:
         ctx.add(
-            "PREFLIGHT-005",
+            "PREFLIGHT-014",
             name,
             f"{label}: source {source[0]} {source[1]}/{source[2]} is not defined by this or an earlier kustomization",
         )

@@ -60,9 +60,10 @@ def test_what_a_kustomization_sees_follows_depends_on_not_the_check_order(tmp_pa
 
     assert findings(tmp_path, crd_in_apps, independent) == [
         (
-            "PREFLIGHT-005",
+            "PREFLIGHT-012",
             "platform/infra-configs",
-            "Widget cert-manager/w: no earlier kustomization installs the CRDs of 'example.com'",
+            "Widget cert-manager/w: AKS does not serve 'example.com' and no kustomization this one dependsOn (nor"
+            ' this one\'s own plain CRDs) installs its CRDs, so Flux fails with "no matches for kind"',
         )
     ]
 
@@ -82,9 +83,9 @@ def test_chart_crds_reach_a_dependant_only_through_wait(tmp_path: Path) -> None:
 
     got = findings(tmp_path, mutate=no_wait)
     assert sorted((rule, resource, message.split(":")[0]) for rule, resource, message in got) == [
-        ("PREFLIGHT-005", "platform/infra-configs", "ClusterIssuer letsencrypt"),
-        ("PREFLIGHT-005", "platform/infra-configs", "Gateway envoy-gateway-system/envoy"),
-        ("PREFLIGHT-005", "platform/infra-configs", "GatewayClass envoy"),
+        ("PREFLIGHT-013", "platform/infra-configs", "ClusterIssuer letsencrypt"),
+        ("PREFLIGHT-013", "platform/infra-configs", "Gateway envoy-gateway-system/envoy"),
+        ("PREFLIGHT-013", "platform/infra-configs", "GatewayClass envoy"),
     ]
     assert all("kustomization 'infra-controllers', which has wait: false" in message for _, _, message in got)
 
@@ -107,13 +108,13 @@ def test_multi_tenancy_blocks_cross_namespace_source_refs_and_the_default_accoun
     )
     assert got == [
         (
-            "PREFLIGHT-005",
+            "PREFLIGHT-016",
             "platform/apps",
             "HelmRelease podinfo/podinfo: its sourceRef HelmRepository flux-system/podinfo is in another namespace;"
             " with multi-tenancy enforced Flux blocks cross-namespace references",
         ),
         (
-            "PREFLIGHT-005",
+            "PREFLIGHT-017",
             "platform/apps",
             "HelmRelease podinfo/podinfo: outside the configuration's namespace 'flux-system' Flux impersonates the"
             " default account flux-applier, which exists only in 'flux-system'; move it to 'flux-system' (with"
@@ -150,8 +151,8 @@ def test_a_flux_kustomization_outside_the_configuration_namespace_needs_a_servic
     )
     got = findings(tmp_path, lambda repo: _add(repo, "apps/prod", "team.yaml", tenant))
     assert [(rule, message.split(":")[0], "cross-namespace" in message) for rule, _, message in got] == [
-        ("PREFLIGHT-005", "Kustomization podinfo/team", True),
-        ("PREFLIGHT-005", "Kustomization podinfo/team", False),
+        ("PREFLIGHT-016", "Kustomization podinfo/team", True),
+        ("PREFLIGHT-017", "Kustomization podinfo/team", False),
     ]
 
 
@@ -160,7 +161,7 @@ def test_a_namespaced_object_without_a_namespace_fails(tmp_path: Path) -> None:
     config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n"
     assert findings(tmp_path, lambda repo: _add(repo, "apps/prod", "settings.yaml", config)) == [
         (
-            "PREFLIGHT-005",
+            "PREFLIGHT-015",
             "platform/apps",
             "ConfigMap settings: ConfigMap is namespaced but has no metadata.namespace, and a fluxConfiguration's"
             " kustomization has no targetNamespace to supply one; set metadata.namespace (or `namespace:` in"
@@ -192,3 +193,44 @@ def test_a_custom_resource_takes_its_scope_from_its_crd(tmp_path: Path) -> None:
         _add(repo, "apps/prod", "widget.yaml", bare)
 
     assert findings(tmp_path / "cluster", cluster) == []
+
+
+def test_the_cluster_serves_only_its_versions_built_in_kinds_and_the_crds_it_is_given(tmp_path: Path) -> None:
+    # Built in: the Kubernetes OpenAPI definitions of the stack's version (1.36). PodSecurityPolicy is gone from it;
+    # AdminNetworkPolicy's group ends in .k8s.io but is a CRD the cluster does not have; the Azure Disk CSI
+    # driver's VolumeSnapshotClass is served by AKS itself (checks.AKS_DEFAULT_GROUPS).
+    objects = (
+        "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: old\nspec: {}\n---\n"
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: anp\n"
+        "spec: {}\n---\n"
+        "apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshotClass\nmetadata:\n  name: csi-azuredisk-vsc\n"
+        "driver: disk.csi.azure.com\ndeletionPolicy: Delete\n"
+    )
+    got = findings(tmp_path, lambda repo: _add(repo, "apps/prod", "api.yaml", objects))
+    assert [(rule, message.split(":")[0]) for rule, _, message in got] == [
+        ("PREFLIGHT-012", "PodSecurityPolicy old"),
+        ("PREFLIGHT-012", "AdminNetworkPolicy anp"),
+    ]
+    assert "Kubernetes 1.36.5 serves no kind PodSecurityPolicy in policy/v1beta1" in got[0][2]
+    assert "AKS does not serve 'policy.networking.k8s.io'" in got[1][2]
+
+
+def test_newer_cluster_scoped_built_ins_need_no_namespace(tmp_path: Path) -> None:
+    # Cluster-scoped per the API server's discovery documents (tests/conformance/kubernetes/discovery).
+    objects = (
+        "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata:\n  name: gpu\nspec: {}\n---\n"
+        "apiVersion: admissionregistration.k8s.io/v1beta1\nkind: MutatingAdmissionPolicyBinding\n"
+        "metadata:\n  name: m\nspec:\n  policyName: p\n"
+    )
+    assert findings(tmp_path, lambda repo: _add(repo, "apps/prod", "cluster.yaml", objects)) == []
+
+
+def test_a_namespace_no_dependency_creates_is_its_own_finding(tmp_path: Path) -> None:
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: nowhere\ndata:\n  a: b\n"
+    assert findings(tmp_path, lambda repo: _add(repo, "apps/prod", "settings.yaml", config)) == [
+        (
+            "PREFLIGHT-005",
+            "platform/apps",
+            "ConfigMap nowhere/settings: namespace 'nowhere' is not created by this kustomization or one it dependsOn",
+        )
+    ]

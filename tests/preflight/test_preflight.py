@@ -113,7 +113,7 @@ def test_helm_release_to_a_missing_source(tmp_path: Path) -> None:
 
     assert findings(tmp_path, orphan) == [
         (
-            "PREFLIGHT-005",
+            "PREFLIGHT-014",
             "platform/apps",
             "HelmRelease flux-system/podinfo: source "
             "HelmRepository flux-system/podinfo is not defined by this or an earlier kustomization",
@@ -192,9 +192,10 @@ def test_chart_crds_exist_only_for_later_kustomizations(tmp_path: Path) -> None:
 
     assert findings(tmp_path, gateway_with_its_chart) == [
         (
-            "PREFLIGHT-005",
+            "PREFLIGHT-012",
             "platform/infra-controllers",
-            f"{kind}: no earlier kustomization installs the CRDs of 'gateway.networking.k8s.io'",
+            f"{kind}: AKS does not serve 'gateway.networking.k8s.io' and no kustomization this one dependsOn (nor"
+            ' this one\'s own plain CRDs) installs its CRDs, so Flux fails with "no matches for kind"',
         )
         for kind in ("Gateway envoy-gateway-system/envoy", "GatewayClass envoy")
     ]
@@ -206,10 +207,11 @@ def test_secret_provider_class_needs_the_key_vault_add_on(tmp_path: Path) -> Non
 
     assert findings(tmp_path, mutate=off) == [
         (
-            "PREFLIGHT-005",
+            "PREFLIGHT-012",
             "platform/apps",
-            "SecretProviderClass podinfo/podinfo-kv: no earlier kustomization installs the CRDs of "
-            "'secrets-store.csi.x-k8s.io'",
+            "SecretProviderClass podinfo/podinfo-kv: AKS does not serve 'secrets-store.csi.x-k8s.io' and no"
+            " kustomization this one dependsOn (nor this one's own plain CRDs) installs its CRDs, so Flux fails with"
+            ' "no matches for kind"',
         )
     ]
 

@@ -20,6 +20,7 @@ from .flux import FluxConfigurationSpec, GitSource, RepositoryRef, Source, SshAu
 from .gitref import git_url_problem
 from .graph import find_cycle
 from .redact import redact_text
+from .suppressions import check_suppressions
 
 Finding = tuple[str, str]  # (key path relative to the cluster object, message)
 
@@ -32,6 +33,7 @@ def check_cluster(spec: ClusterSpec) -> list[Finding]:
         *_check_pools(spec),
         *_check_flux(spec),
         *name_findings(spec),
+        *check_suppressions(spec.environment, spec.suppressions),
     ]
 
 

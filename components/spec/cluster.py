@@ -15,6 +15,7 @@ from . import azure_names
 from .azure_names import azure_name
 from .base import SpecModel
 from .flux import FluxSpec
+from .suppressions import SuppressionSpec
 
 Environment = Literal["dev", "staging", "prod"]
 Zone = Literal["1", "2", "3"]
@@ -221,6 +222,8 @@ class ClusterSpec(SpecModel):
     user_pools: list[NodePoolSpec] = []
     workload_identities: list[WorkloadIdentitySpec] = []
     flux: FluxSpec
+    # Baseline findings accepted for one resource each, with a reason and an expiry (suppressions.py).
+    suppressions: list[SuppressionSpec] = []
 
     @property
     def injected_substitutions(self) -> list[str]:

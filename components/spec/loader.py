@@ -268,6 +268,11 @@ def _members(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+def display_path(path: Path) -> str:
+    """The stack file as problems name it (relative to the current folder when inside it)."""
+    return _display(path)
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))

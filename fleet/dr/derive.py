@@ -115,9 +115,20 @@ def derive(
     tags["dr-ref"] = ref
     add(f"tags: dr-source={source_stack}, dr-ref={ref}")
     _set_zones(cluster, target_zones, add)
+    _renamed_suppressions(cluster, spec.name, name, add)
     _regional_references(cluster, regional, spec.name, name, spec.location, region, derivation)
     _must_change(spec, derivation)
     return derivation
+
+
+def _renamed_suppressions(cluster: CommentedMap, old: str, new: str, add: Any) -> None:
+    """The DR copy runs the same workload, so what was accepted stays accepted, on the renamed resources (every
+    resource name of a stack starts with its cluster's name)."""
+    for entry in cluster.get("suppressions") or []:
+        resource = str(entry.get("resource", "")) if isinstance(entry, dict) else ""
+        if resource.startswith(old):
+            entry["resource"] = new + resource[len(old) :]
+            add(f"suppressions: {entry.get('rule')} on {resource} -> {entry['resource']}")
 
 
 def _target_zones(region: str, zones: list[str] | None) -> list[str] | None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from fleet.suppressions import Suppression
+
     from .diff import GuardViolation, ResourceChange
 
 SECRET = "[secret]"
@@ -72,6 +74,13 @@ class PolicyFinding:
     resource: str
     urn: str
     message: str
+    # Set by fleet/suppressions.py when a stack file accepts this finding (or accepted it until a day now past).
+    suppression: Suppression | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        """Accepted by a suppression that holds: reported as suppressed, never blocking."""
+        return self.suppression is not None and self.suppression.holds
 
     @property
     def remediation(self) -> str:
@@ -79,7 +88,7 @@ class PolicyFinding:
 
         return describe(self.rule).remediation
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "enforcement": self.enforcement,
@@ -87,6 +96,8 @@ class PolicyFinding:
             "resource": self.resource,
             "message": self.message,
             "remediation": self.remediation,
+            "suppressed": self.suppressed,
+            "suppression": self.suppression.to_json() if self.suppression is not None else None,
         }
 
 
@@ -106,7 +117,7 @@ class Plan:
     @property
     def blocked(self) -> bool:
         """An SDK-model error, a mandatory policy finding or a guarded replace/delete stops the change."""
-        mandatory = any(f.enforcement == "mandatory" for f in self.findings)
+        mandatory = any(f.enforcement == "mandatory" and not f.suppressed for f in self.findings)
         return bool(self.errors) or mandatory or bool(self.guard_violations)
 
     def of_type(self, type_token: str) -> list[PlannedResource]:

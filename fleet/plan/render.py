@@ -15,7 +15,7 @@ from fleet.findings import SDK_MODEL, how_to_fix
 
 from . import preview
 from .diff import PropertyChange
-from .model import SECRET, UNKNOWN, Plan, PlannedResource
+from .model import SECRET, UNKNOWN, Plan, PlannedResource, PolicyFinding
 from .preview import MARK, STYLE, operations, summary_line, tree_order
 
 
@@ -103,21 +103,25 @@ def render_plan(plan: Plan, console: Console) -> None:
     console.print(tree)
     console.print("Resources:")
     console.print(f"    {summary_line(preview.summary(plan))}", soft_wrap=True)
-    if plan.findings:
+    active = [f for f in plan.findings if not f.suppressed]
+    if active:
         table = Table(title=f"policy ({plan.environment})", title_justify="left")
         for column in ("rule", "enforcement", "severity", "resource", "finding"):
             table.add_column(column, overflow="fold")
-        ordered = sorted(plan.findings, key=lambda f: (f.enforcement != "mandatory", f.rule, f.resource))
+        ordered = sorted(active, key=lambda f: (f.enforcement != "mandatory", f.rule, f.resource))
         for f in ordered:
             style = "red" if f.enforcement == "mandatory" else "yellow"
-            table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", f.severity, escape(f.resource), escape(f.message))
+            table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", f.severity, escape(f.resource), finding_text(f))
         console.print(table)
         _how_to_fix(console, [f.rule for f in ordered])
+    render_suppressed(plan.findings, console)
     for violation in plan.guard_violations:
         console.print(f"[red]✗ guard:[/] {escape(str(violation))}")
-    mandatory = sum(f.enforcement == "mandatory" for f in plan.findings)
+    mandatory = sum(f.enforcement == "mandatory" for f in active)
+    suppressed = len(plan.findings) - len(active)
     console.print(
-        f"{len(plan.findings)} policy finding(s), {mandatory} mandatory; {len(plan.errors)} plan error(s); "
+        f"{len(active)} policy finding(s), {mandatory} mandatory, {suppressed} suppressed; "
+        f"{len(plan.errors)} plan error(s); "
         f"{len(plan.guard_violations)} guarded change(s) — "
         + ("[red]blocked[/]" if plan.blocked else "[green]clean[/]")
     )
@@ -126,6 +130,30 @@ def render_plan(plan: Plan, console: Console) -> None:
         for e in plan.errors:
             console.print(f"  [red]✗[/] {escape(str(e))}")
         _how_to_fix(console, [SDK_MODEL])
+
+
+def finding_text(f: PolicyFinding) -> str:
+    """The message, and when a suppression no longer holds (expired, or refused in prod), that it does not."""
+    text = escape(f.message)
+    if f.suppression is not None:
+        text += f"\n[magenta]{escape(f.suppression.describe())}[/]"
+    return text
+
+
+def render_suppressed(findings: list[PolicyFinding], console: Console) -> None:
+    """Suppressed findings in their own table: accepted, not blocking, and never out of sight."""
+    suppressed = sorted(
+        ((f, f.suppression) for f in findings if f.suppressed and f.suppression is not None),
+        key=lambda pair: (pair[0].rule, pair[0].resource),
+    )
+    if not suppressed:
+        return
+    table = Table(title=f"suppressed ({len(suppressed)})", title_justify="left")
+    for column in ("rule", "enforcement", "resource", "finding", "reason", "until"):
+        table.add_column(column, overflow="fold")
+    for f, s in suppressed:
+        table.add_row(f.rule, f.enforcement, escape(f.resource), escape(f.message), escape(s.reason), s.expires)
+    console.print(table)
 
 
 def _property_line(p: PropertyChange) -> str:

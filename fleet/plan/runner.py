@@ -11,7 +11,7 @@ from components.spec import StackConfig
 from components.spec.redact import redact_data
 from fleet.policy.pack_process import start_pack, stop_pack
 
-from .model import Plan
+from .model import Plan, PolicyFinding
 
 
 def plan_stack(
@@ -65,6 +65,7 @@ def plan_stack(
         if process is not None:
             stop_pack(process)
         background.shutdown(wait=False)
+    plan.findings = _suppressed(loaded, plan)
     if base is not None:
         from fleet.gitrepo import repo_root
 
@@ -77,6 +78,22 @@ def plan_stack(
     # Every output of a plan (tree, JSON, SARIF, drift, the diff at a base ref) is drawn from this object, so it
     # is redacted here once: findings and SDK errors may quote values, the preflight may quote git and kustomize.
     return redact_data(plan)
+
+
+def _suppressed(loaded: StackConfig, plan: Plan) -> list[PolicyFinding]:
+    """The findings with the stack file's suppressions applied (reported as suppressed, never dropped)."""
+    from components.spec.loader import display_path
+    from components.spec.suppressions import today
+    from fleet.suppressions import apply_suppressions
+
+    spec = loaded.spec
+    return apply_suppressions(
+        plan.findings,
+        spec.suppressions,
+        resources=[r.name for r in plan.resources],
+        file=display_path(loaded.path),
+        today=today(),
+    )
 
 
 def _preflight(stacks_dir: Path, stack: str) -> Any:

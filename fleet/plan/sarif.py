@@ -11,7 +11,7 @@ from fleet.findings import SDK_MODEL as SDK_RULE
 from fleet.findings import describe
 from policies.baseline import BY_ID
 
-from .model import Plan, PlannedResource
+from .model import Plan, PlannedResource, PolicyFinding
 
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
@@ -20,18 +20,26 @@ def to_sarif(plan: Plan, stack_file: Path, *, display_path: str) -> dict[str, An
     lines = _KeyLines(stack_file)
     by_urn = {r.urn: r for r in plan.resources}
     results = [
-        _result(
-            f.rule,
-            "error" if f.enforcement == "mandatory" else "warning",
-            f"{f.resource}: {f.message}",
-            display_path,
-            lines.for_resource(by_urn.get(f.urn)),
-            f.urn,
-        )
+        {
+            **_result(
+                f.rule,
+                "error" if f.enforcement == "mandatory" else "warning",
+                _text(f),
+                display_path,
+                lines.for_resource(by_urn.get(f.urn)),
+                f.urn,
+            ),
+            "suppressions": _suppressions(f, display_path, lines),
+        }
         for f in plan.findings
     ]
     results += [
-        _result(SDK_RULE, "error", f"{e.resource}: {e.property}: {e.message}", display_path, lines.cluster_line, "")
+        {
+            **_result(
+                SDK_RULE, "error", f"{e.resource}: {e.property}: {e.message}", display_path, lines.cluster_line, ""
+            ),
+            "suppressions": [],
+        }
         for e in plan.errors
     ]
     used = sorted({r["ruleId"] for r in results})
@@ -46,6 +54,36 @@ def to_sarif(plan: Plan, stack_file: Path, *, display_path: str) -> dict[str, An
             }
         ],
     }
+
+
+def _text(f: PolicyFinding) -> str:
+    text = f"{f.resource}: {f.message}"
+    if f.suppression is not None and not f.suppressed:  # expired or refused: the finding is live again, and says why
+        text += f" ({f.suppression.describe()})"
+    return text
+
+
+def _suppressions(f: PolicyFinding, uri: str, lines: _KeyLines) -> list[dict[str, Any]]:
+    """SARIF 2.1.0 result.suppressions (§3.27.23, §3.35): every result carries the array, since "the suppressions
+    values for all result objects in theRun SHALL be either all null or all non-null"; empty means "not suppressed".
+    The entry in the stack file is a suppression construct in the source: kind "inSource", status "accepted"
+    (oasis-tcs/sarif-spec sarif-2.1/schema/sarif-schema-2.1.0.json, definitions.suppression). SARIF has no expiry
+    field, so the date travels in the suppression's property bag."""
+    if not f.suppressed or f.suppression is None:
+        return []
+    s = f.suppression
+    suppression: dict[str, Any] = {
+        "kind": "inSource",
+        "status": "accepted",
+        "justification": s.reason,
+        "properties": {"expires": s.expires, "source": s.source},
+    }
+    if s.entry is not None:  # in the stack file; an annotation lives in the Git source, outside this artifact
+        line = lines.line("suppressions", s.entry)
+        suppression["location"] = {
+            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}}
+        }
+    return [suppression]
 
 
 def _rule(rule_id: str) -> dict[str, Any]:
@@ -91,6 +129,10 @@ class _KeyLines:
             self.cluster_line = self.doc["config"].lc.key("aksfleet:cluster")[0] + 1
         except Exception:  # a stack that loaded for the plan always parses; this is belt and braces
             self.doc, self.cluster, self.cluster_line = None, None, 1
+
+    def line(self, *path: Any) -> int:
+        """The line of the key at `path` under the cluster object (the nearest one found)."""
+        return self._line(*path)
 
     def _line(self, *path: Any) -> int:
         node, line = self.cluster, self.cluster_line

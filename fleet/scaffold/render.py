@@ -38,6 +38,9 @@ def cluster_stack(source_text: str, *, source: str, stack: str, cluster_name: st
     old_name = cluster["name"]
     cluster["name"] = cluster_name
     cluster.pop("resourceGroup", None)
+    # A suppression accepts a finding for one resource of the source cluster, reviewed for it: a new cluster
+    # starts without any (its own are reviewed when added).
+    cluster.pop("suppressions", None)
     if environment:
         cluster["environment"] = environment
     env = cluster["environment"]

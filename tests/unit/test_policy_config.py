@@ -117,4 +117,13 @@ def test_plan_json_carries_findings() -> None:
     result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--json", "-"])
     data = json.loads(result.stdout)
     assert {f["rule"] for f in data["findings"]} == {"AKS-016", "AKS-023", "FLUX-002"}
-    assert set(data["findings"][0]) == {"rule", "enforcement", "severity", "resource", "message", "remediation"}
+    assert set(data["findings"][0]) == {
+        "rule",
+        "enforcement",
+        "severity",
+        "resource",
+        "message",
+        "remediation",
+        "suppressed",
+        "suppression",
+    }

@@ -136,6 +136,12 @@ _OTHERS = [
         "Create the ConfigMap or Secret in the configuration's namespace from a kustomization this one dependsOn,"
         " or mark the reference `optional: true` if the variables may be absent.",
     ),
+    Described(
+        "PREFLIGHT-019",
+        "Suppression annotations are well formed",
+        "Write aksfleet.io/suppress as `RULE: reason; expires=YYYY-MM-DD`, one per line, for a rule about the object"
+        " and a date at most a year ahead (README: Suppressions).",
+    ),
 ]
 OTHERS: dict[str, Described] = {d.id: d for d in _OTHERS}
 

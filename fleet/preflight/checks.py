@@ -27,9 +27,10 @@ from components.spec.confine import Outside, confine
 from components.spec.flux import FluxConfigurationSpec
 from components.spec.graph import dependency_order
 from components.spec.redact import is_secret_key
+from components.spec.suppressions import today
 from fleet.plan.model import PolicyFinding
 
-from . import scopes, sops, varsub
+from . import scopes, sops, suppress, varsub
 from .build import Builder
 from .references import remote_references
 from .shape import get as _get
@@ -197,9 +198,24 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
         available = copy.deepcopy(seen)
         _provide(build.objects, available, same_build=True)
         for obj in build.objects:
+            before = len(ctx.findings)
             _check_object(ctx, name, obj, available, defined)
+            _suppress(ctx, name, obj, before)
         _provide(build.objects, own, name=name, wait=kustomization.wait)
         _flux_dependency_cycles(ctx, name, build.objects)
+
+
+def _suppress(ctx: Context, name: str, obj: dict[str, Any], first: int) -> None:
+    """Apply the object's own suppression annotation (suppress.py) to the findings about it, from index `first`."""
+    value = suppress.annotation_of(obj)
+    if value is None:
+        return
+    label = _label(obj)
+    entries, problems = suppress.parse(value, today=today())
+    about = suppress.apply(ctx.findings[first:], entries, label=label, environment=ctx.environment, today=today())
+    ctx.findings[first:] = about
+    for problem in problems:
+        ctx.add(suppress.INVALID, name, f"{label}: {problem}")
 
 
 def _dependencies(name: str, kustomizations: dict[str, Any]) -> set[str]:

@@ -49,6 +49,8 @@ def preflight_command(
 
 
 def render(report: object, console: Console) -> None:
+    from fleet.plan.render import finding_text, render_suppressed
+
     from . import PreflightReport
 
     assert isinstance(report, PreflightReport)
@@ -56,15 +58,18 @@ def render(report: object, console: Console) -> None:
         console.print(f"[dim]checked[/] {escape(line)}")
     for line in report.skipped:
         console.print(f"[yellow]skipped[/] {escape(line)}")
-    if report.findings:
+    active = [f for f in report.findings if not f.suppressed]
+    if active:
         table = Table(title=f"preflight of {report.stack}", title_justify="left")
         for column in ("rule", "enforcement", "kustomization", "finding"):
             table.add_column(column, overflow="fold")
-        for f in report.findings:
+        for f in active:
             style = "red" if f.enforcement == "mandatory" else "yellow"
-            table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", escape(f.resource), escape(f.message))
+            table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", escape(f.resource), finding_text(f))
         console.print(table)
-        for line in how_to_fix([f.rule for f in report.findings]):
+        for line in how_to_fix([f.rule for f in active]):
             console.print(f"[dim]to fix[/] {escape(line)}")
-    mandatory = sum(f.enforcement == "mandatory" for f in report.findings)
-    console.print(f"{len(report.findings)} finding(s), {mandatory} mandatory, {report.builds} build(s)")
+    render_suppressed(report.findings, console)
+    mandatory = sum(f.enforcement == "mandatory" for f in active)
+    suppressed = len(report.findings) - len(active)
+    console.print(f"{len(active)} finding(s), {mandatory} mandatory, {suppressed} suppressed, {report.builds} build(s)")

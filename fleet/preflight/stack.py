@@ -29,7 +29,7 @@ class PreflightReport:
 
     @property
     def blocked(self) -> bool:
-        return any(f.enforcement == "mandatory" for f in self.findings)
+        return any(f.enforcement == "mandatory" and not f.suppressed for f in self.findings)
 
 
 def local_sources(stacks_dir: Path) -> dict[str, str]:

@@ -1,7 +1,12 @@
-"""`kubectl kustomize` a path once per run, whatever asks for it (the benchmark counts builds).
+"""`kubectl kustomize` a path once per run, whatever asks for it (the benchmark counts builds), as Flux builds it.
 
-Builds read only inside the source root: the folder is confined to it, the kustomizations it loads are walked for
-references leaving it first (references.py), and the plain-folder generator reads only files inside it.
+kustomize-controller v1.7.3 generates a kustomization for a folder without one, then builds with kustomize's
+LoadRestrictionsNone, confined to the source root (fluxcd/pkg kustomize/kustomize_generator.go @ kustomize/v1.24.0,
+`generateKustomization`, `scanManifests`, `SecureBuild`, `Build`; called from kustomize-controller
+internal/controller/kustomization_controller.go @ v1.7.3 `generate` and `build`). Preflight does the same on the
+staged source (stage.py): a generated kustomization.yaml is written into the staged folder for the build and removed
+after it, and `kubectl kustomize --load-restrictor LoadRestrictionsNone` builds. Builds read only inside the source
+root: the folder is confined to it, and every path the kustomizations name is checked first (references.py).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from components.spec.confine import Outside, confine
-from components.spec.files import load_yaml_documents, read_text
+from components.spec.files import load_yaml_documents
 from components.spec.problems import SpecError
 from fleet import process, timeouts
 from fleet.errors import BadInput
 
+from .generator import generate
 from .references import kustomization_file, outside_reference
 
 
@@ -63,40 +69,34 @@ class Builder:
 
     def _build(self, directory: Path, root: Path) -> Build:
         self.builds += 1
-        if kustomization_file(directory) is None:
-            # Flux generates a kustomization for plain manifest folders; do the same.
-            return self._plain(directory, root)
+        if kustomization_file(directory) is not None:
+            return self._kustomize(directory, root)
+        generated = generate(directory, root)
+        if isinstance(generated, str):
+            return Build(error=generated)
+        try:
+            return self._kustomize(directory, root)
+        finally:
+            # Flux builds each revision in a fresh folder; here the staged copy is shared, so a parent folder
+            # built later must not see this one as having a kustomization.
+            generated.unlink()
+
+    def _kustomize(self, directory: Path, root: Path) -> Build:
         escape = outside_reference(root, directory)
         if escape:
             return Build(error=escape)
         # `directory` is absolute (confined and resolved by build()), and `--` ends kubectl's options before it
         # anyway. A missing kubectl is one environment line (exit 2), not a finding against the source.
         out = process.run(
-            [kubectl_command(), "kustomize", "--", str(directory)],
+            [kubectl_command(), "kustomize", "--load-restrictor", "LoadRestrictionsNone", "--", str(directory)],
             timeout=timeouts.KUSTOMIZE_S,
             doing=f"building {directory} (kubectl kustomize, which carries kustomize)",
         )
         if out.returncode != 0:
-            return Build(error=(out.stderr.strip().splitlines() or ["kustomize failed"])[-1])
+            # kustomize names files by their staged path: shown relative to the source root instead.
+            error = (out.stderr.strip().splitlines() or ["kustomize failed"])[-1]
+            return Build(error=error.replace(f"{root}{os.sep}", "").replace(str(root), "."))
         return self._parse(out.stdout)
-
-    def _plain(self, directory: Path, root: Path) -> Build:
-        """Every .yaml and .yml file below the folder (the extensions Flux's generator takes: fluxcd/pkg
-        kustomize/kustomize_generator.go, generateKustomization). Symlinked folders are not walked into (os.walk's
-        default) and a file is read only when it resolves inside the source."""
-        found: list[Path] = []
-        for folder, _, files in os.walk(directory):
-            found += [Path(folder) / f for f in files if f.endswith((".yaml", ".yml"))]
-        docs = []
-        for path in sorted(found):
-            shown = path.relative_to(root).as_posix()
-            try:
-                docs.append(read_text(confine(root, path), shown))
-            except Outside as err:
-                return Build(error=f"{shown} {err.reason}; it was not read")
-            except SpecError as err:
-                return Build(error="; ".join(str(p) for p in err.problems))
-        return self._parse("\n---\n".join(docs))
 
     @staticmethod
     def _parse(text: str) -> Build:

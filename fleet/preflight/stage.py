@@ -1,22 +1,18 @@
-"""The source as kustomize will see it: a copy with no symlinks, holding only what lies inside the source root.
+"""The source as kustomize-controller will see it: what source-controller's artifact holds, and nothing else.
 
-Flux never follows a symlink of a Git source: source-controller archives "anything that is not a file or
-directories e.g. symlinks" out of the artifact (fluxcd/source-controller internal/storage/storage.go, Archive;
-fluxcd/source-controller#191, fluxcd/flux2#3619), and kustomize-controller builds on a file system that refuses any
-path outside the artifact root (fluxcd/pkg kustomize/kustomize_generator.go SecureBuild with
-kustomize/filesys/fs_secure.go MakeFsOnDiskSecure). Preflight runs `kubectl kustomize`, which has no such file
-system, so it builds a staged copy instead:
-- a symlink that resolves inside the source is followed and its target copied. Preflight differs from Flux here:
-  it builds what the author meant, and an advisory finding says that Flux leaves the link out;
-- a symlink that leaves the source, or never resolves (a loop), is not followed and its target never read: a
-  mandatory finding names the link and the text it points to;
-- a link back to a folder that contains it is copied once and then cut (as fluxcd/pkg tar/symlinks.go copyDir
-  skips cycles), also a mandatory finding;
+source-controller v1.7.4 (microsoft.flux 1.24.1) archives a Git clone with fluxcd/pkg artifact/storage/archive.go
+`Archive` @ artifact/v0.5.0: it walks the clone with filepath.Walk (which never follows a link), keeps only regular
+files and folders ("Ignore anything that is not a file or directories e.g. symlinks"), and drops what
+`SourceIgnoreFilter` matches (sourceignore.py). Preflight stages exactly that:
+- a symlink, wherever it points, is left out and never followed (its text is read, never its target): the build
+  then fails as in Flux when something needs it, and an advisory names the link;
+- a file the ignore rules match is left out, so a kustomization naming it fails as in Flux; an ignored folder is not
+  created, but is walked, since a later `!pattern` may keep a file inside it (Archive walks it too);
 - devices, sockets and FIFOs are left out (reading a FIFO would block);
 - a YAML file that breaks the limits every committed YAML is read with (components/spec/files.py: alias bombs,
   nesting, size) is left out and named, so `kubectl kustomize` never chokes on it: kustomize expands aliases and
   would spend minutes on a few hundred bytes; the build that needs the file then fails naming it.
-The staged copy is bounded in files and bytes, since links can make a small repository copy into a large one.
+The staged copy is bounded in files and bytes.
 """
 
 from __future__ import annotations
@@ -32,22 +28,23 @@ from components.spec.confine import LEAVES, Outside, confine
 from components.spec.files import check_yaml_limits, read_text
 from components.spec.problems import SpecError
 
+from . import sourceignore
+
 MAX_ENTRIES = 50_000
 MAX_BYTES = 512 * 1024 * 1024
-CYCLE = "leads back to a folder that contains it (a loop)"
 
 
 @dataclass(frozen=True)
 class Link:
     path: str  # the link, relative to the source root
     target: str  # the link's own text, as committed (never the content of what it points to)
-    problem: str = ""  # why it was not followed; empty when it was
 
 
 @dataclass
 class Staged:
     root: Path
-    links: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # left out, as the artifact leaves them out
+    ignored: list[str] = field(default_factory=list)  # files the ignore rules leave out
     refused: list[tuple[str, str]] = field(default_factory=list)  # (YAML file, the limit it breaks)
     problem: str = ""  # why nothing could be staged (the source itself is outside, or too large)
     _tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -65,8 +62,8 @@ def keep_symlinks(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
     """tarfile's "data" filter, except that a symlink is extracted whatever it points to, and a member the filter
     refuses is skipped instead of raised (git archive writes none; a refused one must not crash preflight).
 
-    Creating a link reads nothing; `stage` then reports and drops the links that leave the source. The data filter
-    still vets every other member's path through the links already extracted (it resolves them with realpath).
+    Creating a link reads nothing; `stage` then names the links and leaves them out. The data filter still vets
+    every other member's path through the links already extracted (it resolves them with realpath).
     """
     vetted = member.replace(linkname=".", deep=False) if member.issym() else member
     try:
@@ -77,7 +74,7 @@ def keep_symlinks(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
 
 
 def stage(source: Path, boundary: Path) -> Staged:
-    """Copy `source` into a temporary folder, following only the symlinks that stay inside it.
+    """Copy into a temporary folder what the artifact of `source` holds.
 
     `boundary` is what the source folder itself may resolve into (the extraction folder, or the repository for a
     working tree): the folder may be reached through a link inside it, never outside.
@@ -93,11 +90,12 @@ def stage(source: Path, boundary: Path) -> Staged:
     tmp = tempfile.TemporaryDirectory(prefix="fleet-stage-")
     staged = Staged(Path(tmp.name), _tmp=tmp)
     try:
-        _copy(real, Path(tmp.name), staged.links, staged.refused)
+        patterns = sourceignore.archive_filter(sourceignore.load_patterns(real, _read_ignore_file))
+        _copy(real, Path(tmp.name), patterns, staged)
     except _TooLarge:
         staged.problem = (
-            f"with its symlinks followed the source holds more than {MAX_ENTRIES} files and folders or"
-            f" {MAX_BYTES // 2**20} MiB; preflight stopped copying it"
+            f"the source holds more than {MAX_ENTRIES} files and folders or {MAX_BYTES // 2**20} MiB;"
+            " preflight stopped copying it"
         )
     except OSError as err:  # an unreadable folder of a working tree
         staged.problem = f"the source cannot be read: {err.strerror or err}"
@@ -105,48 +103,47 @@ def stage(source: Path, boundary: Path) -> Staged:
     return staged
 
 
-def _copy(root: Path, into: Path, links: list[Link], refused: list[tuple[str, str]]) -> None:
-    """Depth first, without recursion (a deep tree must not hit Python's recursion limit). Each folder carries
-    the real folders above it: a link to one of them is a cycle."""
+def _read_ignore_file(path: Path) -> str:
+    # Go reads it as bytes, line by line; the size bound keeps a huge one from filling memory.
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES).decode("utf-8", "replace")
+
+
+def _copy(root: Path, into: Path, patterns: list[sourceignore.Pattern], staged: Staged) -> None:
+    """Depth first, without recursion (a deep tree must not hit Python's recursion limit), never through a link."""
     entries_left, bytes_left = MAX_ENTRIES, MAX_BYTES
-    folders: list[tuple[Path, Path, PurePosixPath, frozenset[Path]]]
-    folders = [(root, into, PurePosixPath(), frozenset({root}))]
+    folders: list[tuple[Path, PurePosixPath]] = [(root, PurePosixPath())]
     while folders:
-        real_dir, target_dir, relative, above = folders.pop()
+        real_dir, relative = folders.pop()
         entries_left -= 1
         if entries_left < 0:
             raise _TooLarge
-        target_dir.mkdir(exist_ok=True)
         with os.scandir(real_dir) as scan:
             listed = sorted(scan, key=lambda e: e.name)
         for entry in listed:
-            shown = str(relative / entry.name)
-            real = Path(entry.path)
+            shown = relative / entry.name
+            parts = list(shown.parts)
             if entry.is_symlink():
-                text = os.readlink(entry.path)
-                try:
-                    real = confine(root, real)
-                except Outside as err:
-                    links.append(Link(shown, text, err.reason))
+                staged.links.append(Link(str(shown), os.readlink(entry.path)))
+            elif entry.is_dir(follow_symlinks=False):
+                if not sourceignore.matches(patterns, parts, True):
+                    (into / shown).mkdir(parents=True, exist_ok=True)
+                # `.git` holds only what the VCS pattern `.git/` excludes; Archive walks it, preflight need not.
+                if entry.name != ".git":
+                    folders.append((Path(entry.path), shown))
+            elif entry.is_file(follow_symlinks=False):
+                if sourceignore.matches(patterns, parts, False):
+                    staged.ignored.append(str(shown))
                     continue
-                if real in above:
-                    links.append(Link(shown, text, CYCLE))
-                    continue
-                links.append(Link(shown, text))
-            elif not (entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False)):
-                continue
-            # `real` is a path inside the root with no link left in it: stat and copy read only that.
-            if real.is_dir():
-                folders.append((real, target_dir / entry.name, relative / entry.name, above | {real}))
-            elif real.is_file():
                 entries_left -= 1
-                bytes_left -= real.stat().st_size
+                bytes_left -= entry.stat(follow_symlinks=False).st_size
                 if entries_left < 0 or bytes_left < 0:
                     raise _TooLarge
-                if (problem := _yaml_limit(real, shown)) is not None:
-                    refused.append((shown, problem))
+                if (problem := _yaml_limit(Path(entry.path), str(shown))) is not None:
+                    staged.refused.append((str(shown), problem))
                     continue
-                shutil.copyfile(real, target_dir / entry.name, follow_symlinks=False)
+                (into / shown).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(entry.path, into / shown, follow_symlinks=False)
 
 
 def _yaml_limit(path: Path, shown: str) -> str | None:

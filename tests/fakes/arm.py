@@ -76,6 +76,12 @@ _QUERY = re.compile(
 )
 
 
+# Every answer any emulator gives while it is set: (method, path without the query, status, body bytes). The
+# suite sets it around each test and checks each answer against the vendored REST specifications
+# (tests/conftest.py, tests/conformance/azure/swagger.py); None records nothing (benchmarks).
+RECORDED: list[tuple[str, str, int, bytes]] | None = None
+
+
 class TestCredential:
     """A TokenCredential that hands out a fixed token; the emulator does not check it."""
 
@@ -906,6 +912,8 @@ def _handler(emulator: ArmEmulator) -> type[BaseHTTPRequestHandler]:
             with emulator._lock:
                 emulator.request_log.append((self.command, self.path, status))
             data = b"" if payload is None else json.dumps(payload).encode()
+            if RECORDED is not None:
+                RECORDED.append((self.command, urlsplit(self.path).path, status, data))
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

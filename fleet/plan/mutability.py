@@ -1,0 +1,88 @@
+"""Which input paths of a resource type Azure cannot change in place, so that changing one replaces the resource.
+
+Two sources, nothing else:
+- DERIVED (create_only_derived.py): generated from the vendored REST specifications, tests/conformance/azure/arm:
+  the URL parameters that name the resource and the properties whose `x-ms-mutability` lacks "update". It is a
+  checked-in file rather than parsed here so that a plan never reads 400 kB of swagger; tests/unit/test_mutability.py
+  re-derives it from the swagger and fails when they differ.
+- DOCUMENTED below: what the swagger does not mark but a spec description or a Microsoft Learn page says, each
+  with its source. Everything else is updatable in place: pool `osSKU` and `mode`, for example, carry no
+  restriction in managedClusters.json 2025-09-01 (#/definitions/OSSKU, #/definitions/AgentPoolMode).
+
+Paths use the plan's flat convention (`networkProfile.outboundType`); `[*]` stands for any list index
+(`agentPoolProfiles[*].vmSize` matches `agentPoolProfiles[0].vmSize`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .create_only_derived import DERIVED
+
+_AKS = "managedClusters.json 2025-09-01"
+_VM_SIZE = "learn.microsoft.com/azure/aks/manage-node-pools: you can't change the VM size of a node pool once created"
+_ZONES = "learn.microsoft.com/azure/aks/availability-zones: you can't change the zones after you create a node pool"
+_MAX_PODS = (
+    "MicrosoftDocs/azure-docs 11f586041657 (AKS network concepts): max pods per node is configured at cluster "
+    "create time or when creating new node pools"
+)
+_OS_DISK = f"{_AKS} #/definitions/OSDiskType: 'May not be changed after creation.'"
+
+# path -> where it is documented as create-only, per Pulumi type.
+DOCUMENTED: dict[str, dict[str, str]] = {
+    "azure-native:containerservice:ManagedCluster": {
+        "dnsPrefix": f"{_AKS} #/definitions/ManagedClusterProperties/properties/dnsPrefix: 'This cannot be updated "
+        "once the Managed Cluster has been created.'",
+        "networkProfile.outboundType": f"{_AKS} #/definitions/ContainerServiceNetworkProfile/properties/outboundType:"
+        " 'This can only be set at cluster creation time and cannot be changed later.'",
+        "securityProfile.azureKeyVaultKms.keyVaultNetworkAccess": "learn.microsoft.com/azure/aks/use-kms-etcd-"
+        "encryption (Limitations): with KMS turned on, you can't change the key vault mode (public versus private)",
+        # A pool of the cluster is named by this (the agentPools URL parameter agentPoolName): another name is
+        # another pool.
+        "agentPoolProfiles[*].name": f"{_AKS} #/parameters/AgentPoolNameParameter",
+        "agentPoolProfiles[*].osDiskType": _OS_DISK,
+        "agentPoolProfiles[*].vmSize": _VM_SIZE,
+        "agentPoolProfiles[*].availabilityZones": _ZONES,
+        "agentPoolProfiles[*].maxPods": _MAX_PODS,
+    },
+    "azure-native:containerservice:AgentPool": {
+        "osDiskType": _OS_DISK,
+        "vmSize": _VM_SIZE,
+        "availabilityZones": _ZONES,
+        "maxPods": _MAX_PODS,
+    },
+    "azure-native:kubernetesconfiguration:Extension": {
+        # The PATCH body lists the updatable properties; the type and the scope are not among them.
+        "extensionType": "extensions.json 2023-05-01 #/definitions/patchExtension ('Updatable properties')",
+        "scope": "extensions.json 2023-05-01 #/definitions/patchExtension ('Updatable properties')",
+    },
+    # Their REST specifications are not vendored: the URL parameters name the resource (Pulumi's inputs carry the
+    # parameter names), and location is x-ms-mutability [read, create] on common-types v5 TrackedResource.
+    "azure-native:resources:ResourceGroup": {"resourceGroupName": "URL parameter", "location": "TrackedResource"},
+    "azure-native:managedidentity:UserAssignedIdentity": {
+        "resourceName": "URL parameter",
+        "resourceGroupName": "URL parameter",
+        "location": "TrackedResource",
+    },
+}
+
+
+@cache
+def create_only_paths(pulumi_type: str) -> tuple[str, ...]:
+    """The input paths of `pulumi_type` whose change replaces the resource (empty for an unknown type)."""
+    return tuple(sorted({*DERIVED.get(pulumi_type, ()), *DOCUMENTED.get(pulumi_type, {})}))
+
+
+@cache
+def _pattern(paths: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not paths:
+        return None
+    alternatives = "|".join(re.escape(p).replace(r"\[\*\]", r"\[\d+\]") for p in paths)
+    # A change at the path itself or anywhere below it.
+    return re.compile(rf"^(?:{alternatives})(?:$|[.\[])")
+
+
+def forces_replacement(path: str, create_only: tuple[str, ...]) -> bool:
+    pattern = _pattern(create_only)
+    return bool(pattern and pattern.match(path))

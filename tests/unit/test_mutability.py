@@ -1,0 +1,111 @@
+"""The replace guard's create-only paths come from Azure's REST specifications (issue 12, item 3)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+import fleet.plan.create_only_derived as derived_module
+from fleet.plan.create_only_derived import DERIVED
+from fleet.plan.diff import diff_plans, guard
+from fleet.plan.model import Plan
+from fleet.plan.mutability import DOCUMENTED, create_only_paths, forces_replacement
+from tests.conformance.azure import swagger
+from tests.conftest import STACKS_DIR, plan_for
+
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+POOL = "azure-native:containerservice:AgentPool"
+FLUX = "azure-native:kubernetesconfiguration:FluxConfiguration"
+# Character counts of the stored originals read with read_file (arm/PROVENANCE.md): a copy that differs in
+# length is not the original.
+VERBATIM = {
+    "aks": 346651,
+    "ext": 25571,
+    "flux": 53009,
+    "v5": 26675,
+    "kc": 4885,
+}
+
+
+def _change(plan: Plan, type_token: str, name_suffix: str, path: list[str], value: object) -> Plan:
+    """A copy of `plan` where the resource of `type_token` whose name ends with `name_suffix` has `value` at `path`."""
+    resources = []
+    for r in plan.resources:
+        if r.type == type_token and r.name.endswith(name_suffix):
+            inputs = json.loads(json.dumps(r.inputs))
+            node = inputs
+            for key in path[:-1]:
+                node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+            node[path[-1]] = value
+            r = dataclasses.replace(r, inputs=inputs)
+        resources.append(r)
+    return dataclasses.replace(plan, resources=resources)
+
+
+def test_the_derived_table_is_what_the_vendored_swagger_says() -> None:
+    assert swagger.render_derived() == Path(derived_module.__file__).read_text()
+    assert {t: swagger.derive_create_only(t) for t in swagger.RESOURCE_TYPES} == DERIVED
+
+
+@pytest.mark.parametrize("key", sorted(VERBATIM))
+def test_vendored_specifications_are_whole_copies(key: str) -> None:
+    text = swagger.SPECS[key].read_text(encoding="utf-8")
+    assert len(text) == VERBATIM[key]
+    assert json.loads(text)["swagger"] == "2.0"
+
+
+def test_flux_scope_and_namespace_are_create_only_by_x_ms_mutability() -> None:
+    derived = swagger.derive_create_only(FLUX)
+    assert {"scope", "namespace", "fluxConfigurationName", "clusterName"} <= set(derived)
+    assert "suspend" not in derived and "gitRepository" not in derived
+
+
+def test_outbound_type_change_now_replaces_the_cluster_and_is_guarded() -> None:
+    old = plan_for(STACKS_DIR, "prod-japaneast")
+    new = _change(old, CLUSTER, "", ["networkProfile", "outboundType"], "managedNATGateway")
+    (change,) = diff_plans(old, new)
+    assert change.op == "replace" and change.replace_reasons == ["networkProfile.outboundType"]
+    assert len(guard([change])) == 1
+
+
+def test_kms_key_vault_network_access_change_replaces_the_cluster() -> None:
+    old = plan_for(STACKS_DIR, "prod-japaneast")
+    path = ["securityProfile", "azureKeyVaultKms", "keyVaultNetworkAccess"]
+    (change,) = diff_plans(old, _change(old, CLUSTER, "", path, "Private"))
+    assert change.op == "replace"
+    assert change.replace_reasons == ["securityProfile.azureKeyVaultKms.keyVaultNetworkAccess"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("osSKU", "Ubuntu"), ("mode", "System")])
+def test_pool_os_sku_and_mode_are_updated_in_place(field: str, value: str) -> None:
+    old = plan_for(STACKS_DIR, "prod-japaneast")
+    pool = next(r for r in old.resources if r.type == POOL)
+    assert pool.inputs.get(field) != value
+    (change,) = diff_plans(old, _change(old, POOL, pool.name, [field], value))
+    assert change.op == "update" and [p.path for p in change.properties] == [field]
+
+
+def test_a_system_pool_vm_size_change_in_the_cluster_is_a_replace() -> None:
+    old = plan_for(STACKS_DIR, "prod-japaneast")
+    (change,) = diff_plans(old, _change(old, CLUSTER, "", ["agentPoolProfiles", "0", "vmSize"], "Standard_D8ds_v5"))
+    assert change.op == "replace" and change.replace_reasons == ["agentPoolProfiles[0].vmSize"]
+
+
+def test_any_list_index_matches_and_only_whole_path_segments_do() -> None:
+    paths = create_only_paths(CLUSTER)
+    assert forces_replacement("agentPoolProfiles[3].osDiskType", paths)
+    assert forces_replacement("networkProfile.outboundType", paths)
+    assert not forces_replacement("dnsPrefixSuffix", paths)
+    assert not forces_replacement("agentPoolProfiles[0].osDiskSizeGB", paths)
+
+
+def test_every_documented_entry_says_where_it_is_documented() -> None:
+    for entries in DOCUMENTED.values():
+        for path, source in entries.items():
+            assert source.strip(), path
+    # The derived part and the documented part do not repeat each other.
+    for pulumi_type, derived in DERIVED.items():
+        assert not set(derived) & set(DOCUMENTED.get(pulumi_type, {})), pulumi_type

@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.azure_types import EXTENSION, FLUX_CONFIGURATION, MANAGED_CLUSTER, to_plan, url_inputs
 from policies.baseline import Resource
 
 from .casing import cluster_shape, extension_shape, flux_configuration_shape, recase
 
-CLUSTER = "azure-native:containerservice:ManagedCluster"
-EXTENSION = "azure-native:kubernetesconfiguration:Extension"
-FLUX_CONFIG = "azure-native:kubernetesconfiguration:FluxConfiguration"
-_CHILD_MARKER = "/providers/microsoft.kubernetesconfiguration/"
+# Extensions and flux configurations share a provider: a child id holds /providers/microsoft.kubernetesconfiguration/.
+_CHILD_MARKER = f"/providers/{EXTENSION.arm_type.split('/', 1)[0].lower()}/"
 
 
 @dataclass
@@ -35,23 +34,10 @@ def cluster_id_of(child_id: str) -> str:
     return child_id[:index] if index >= 0 else ""
 
 
-def _flatten(row: dict[str, Any]) -> dict[str, Any]:
-    props = dict(row.get("properties") or {})
-    for key in ("location", "tags", "sku", "identity"):
-        if row.get(key) not in (None, {}, ""):
-            props[key] = row[key]
-    identity = props.get("identity")
-    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), dict):
-        # ARM answers a map keyed by identity id; the canonical (azure-native input) shape is the id list.
-        props["identity"] = {**identity, "userAssignedIdentities": list(identity["userAssignedIdentities"])}
-    return props
-
-
 def normalize_cluster(row: dict[str, Any]) -> Resource:
     row = recase(row, cluster_shape())
-    props = _flatten(row)
-    props.update(resourceName=row["name"], resourceGroupName=row.get("resourceGroup", ""))
-    return Resource(CLUSTER, row["name"], props, urn=row.get("id", ""))
+    url = url_inputs(MANAGED_CLUSTER, resource_group=row.get("resourceGroup", ""), name=row["name"])
+    return Resource(MANAGED_CLUSTER.token, row["name"], to_plan(MANAGED_CLUSTER, row, url), urn=row.get("id", ""))
 
 
 def normalize_child(row: dict[str, Any], cluster_name: str, kind: str | None = None) -> Resource | None:
@@ -60,20 +46,10 @@ def normalize_child(row: dict[str, Any], cluster_name: str, kind: str | None = N
     if kind not in ("extensions", "fluxconfigurations"):
         return None
     row = recase(row, extension_shape() if kind == "extensions" else flux_configuration_shape())
-    props = _flatten(row)
-    props.update(
-        clusterName=cluster_name,
-        clusterRp="Microsoft.ContainerService",
-        clusterResourceName="managedClusters",
-        resourceGroupName=row.get("resourceGroup", ""),
-    )
-    if kind == "extensions":
-        props["extensionName"] = row["name"]
-        return Resource(EXTENSION, f"{cluster_name}/{row['name']}", props, urn=row.get("id", ""))
-    if kind == "fluxconfigurations":
-        props["fluxConfigurationName"] = row["name"]
-        return Resource(FLUX_CONFIG, f"{cluster_name}/{row['name']}", props, urn=row.get("id", ""))
-    return None
+    azure_type = EXTENSION if kind == "extensions" else FLUX_CONFIGURATION
+    url = url_inputs(azure_type, resource_group=row.get("resourceGroup", ""), name=row["name"], cluster=cluster_name)
+    props = to_plan(azure_type, row, url)
+    return Resource(azure_type.token, f"{cluster_name}/{row['name']}", props, urn=row.get("id", ""))
 
 
 def group_fleet(rows: dict[str, list[dict[str, Any]]]) -> list[LiveCluster]:

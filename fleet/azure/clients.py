@@ -16,6 +16,7 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.kubernetesconfiguration import SourceControlConfigurationClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
+from components.azure_types import KUBERNETESCONFIGURATION_API_VERSION
 from fleet.azure.quota import ResourceGraphQuotaPolicy
 from fleet.errors import BadInput
 
@@ -25,7 +26,6 @@ CLOUDS: dict[str, tuple[str, str]] = {
     "china": ("https://management.chinacloudapi.cn", AzureAuthorityHosts.AZURE_CHINA),
     "usgov": ("https://management.usgovcloudapi.net", AzureAuthorityHosts.AZURE_GOVERNMENT),
 }
-KUBERNETESCONFIGURATION_API_VERSION = "2023-05-01"
 
 
 class ReadOnlyQueryRetryPolicy(RetryPolicy):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.azure_types import AGENT_POOL, EXTENSION, FLUX_CONFIGURATION, MANAGED_CLUSTER, AzureType, to_plan
 from components.spec.azure_names import default_resource_group
 from components.spec.redact import MASK, credential_kinds, redact_data
 from fleet.azure import AzureContext
@@ -64,8 +65,9 @@ def read_cluster(azure: AzureContext, cluster_id: str) -> LiveCluster:
     )
 
 
-def _props(obj: dict[str, Any]) -> dict[str, Any]:
-    return dict(obj.get("properties") or {})
+def _props(azure_type: AzureType, obj: dict[str, Any]) -> dict[str, Any]:
+    """An ARM object in the plan shape (properties lifted, envelope kept): the spec is read from that shape."""
+    return to_plan(azure_type, obj)
 
 
 def _pool(pool: dict[str, Any], *, system: bool) -> dict[str, Any]:
@@ -101,13 +103,13 @@ def _version_policy(props: dict[str, Any]) -> dict[str, Any]:
 def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
     todo: list[str] = []
     c = live.cluster
-    props = _props(c)
+    props = _props(MANAGED_CLUSTER, c)
     addons = {k.lower(): v for k, v in (props.get("addonProfiles") or {}).items()}
     sec = props.get("securityProfile") or {}
     api = props.get("apiServerAccessProfile") or {}
     net = props.get("networkProfile") or {}
     aad = props.get("aadProfile") or {}
-    pools = [p if "properties" not in p else {"name": p["name"], **_props(p)} for p in live.pools]
+    pools = [p if "properties" not in p else {"name": p["name"], **_props(AGENT_POOL, p)} for p in live.pools]
     inline = [{**p} for p in props.get("agentPoolProfiles") or []]
     by_name = {p["name"]: p for p in [*inline, *pools]}
     system = next((p for p in by_name.values() if p.get("mode") == "System"), None)
@@ -115,12 +117,12 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
         raise BadInput("the cluster has no System-mode pool")
     kv = addons.get("azurekeyvaultsecretsprovider") or {}
     oms = addons.get("omsagent") or {}
-    tags = {k: v for k, v in (c.get("tags") or {}).items() if k not in ("environment", "managed-by")}
+    tags = {k: v for k, v in (props.get("tags") or {}).items() if k not in ("environment", "managed-by")}
     spec: dict[str, Any] = {
         "name": c["name"],
         "environment": environment,
-        "location": c["location"],
-        "skuTier": (c.get("sku") or {}).get("tier", "Free"),
+        "location": props["location"],
+        "skuTier": (props.get("sku") or {}).get("tier", "Free"),
         "kubernetes": {
             "versionPolicy": _version_policy(props),
             "nodeOsUpgradeChannel": (props.get("autoUpgradeProfile") or {}).get("nodeOSUpgradeChannel", "NodeImage"),
@@ -176,9 +178,9 @@ def spec_from_live(live: LiveCluster, *, environment: str) -> Export:
     if workspace:
         spec["monitoring"]["logAnalyticsWorkspaceId"] = _arm_id(workspace)
         # The cluster does not say where its workspace is; the stamp's own workspaces share its region.
-        spec["monitoring"]["workspaceLocation"] = c["location"]
+        spec["monitoring"]["workspaceLocation"] = props["location"]
         todo.append(
-            f"monitoring.workspaceLocation: set to the cluster's region {c['location']!r}; "
+            f"monitoring.workspaceLocation: set to the cluster's region {props['location']!r}; "
             "change it if the workspace lives elsewhere (Container Insights' rule is created there)"
         )
     if system.get("vnetSubnetID"):
@@ -208,11 +210,12 @@ def _arm_id(value: str) -> str:
 
 def _flux(live: LiveCluster, todo: list[str]) -> dict[str, Any]:
     flux_ext = next(
-        (e for e in live.extensions if str(_props(e).get("extensionType", "")).lower() == "microsoft.flux"), None
+        (e for e in live.extensions if str(_props(EXTENSION, e).get("extensionType", "")).lower() == "microsoft.flux"),
+        None,
     )
     if flux_ext is None:
         raise BadInput("the cluster has no microsoft.flux extension: nothing to bring under GitOps yet")
-    ext = _props(flux_ext)
+    ext = _props(EXTENSION, flux_ext)
     settings = ext.get("configurationSettings") or {}
 
     def enabled(controller: str, default: bool) -> bool:
@@ -232,7 +235,7 @@ def _flux(live: LiveCluster, todo: list[str]) -> dict[str, Any]:
     }
     if ext.get("version") and not ext.get("autoUpgradeMinorVersion", True):
         extension["version"] = ext["version"]
-    configs = [(c["name"], _props(c)) for c in live.configurations]
+    configs = [(c["name"], _props(FLUX_CONFIGURATION, c)) for c in live.configurations]
     platform = [(n, p) for n, p in configs if p.get("scope", "cluster") == "cluster"]
     if len(platform) != 1:
         raise BadInput(f"expected one cluster-scoped flux configuration, found {len(platform)}")

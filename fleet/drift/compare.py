@@ -22,6 +22,19 @@ from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
+from components.azure_types import (
+    AGENT_POOL,
+    ARM_SERVED,
+    EXTENSION,
+    FLUX_CONFIGURATION,
+    MANAGED_CLUSTER,
+    AzureType,
+    body_inputs,
+    by_token,
+    is_write_only,
+    to_plan,
+    url_inputs,
+)
 from components.spec import StackConfig
 from components.spec.redact import redact_data
 from fleet.audit.casing import agent_pool_shape, recase
@@ -29,23 +42,6 @@ from fleet.audit.normalize import normalize_child, normalize_cluster
 from fleet.azure import AzureContext
 from fleet.plan.diff import leaf_diffs
 from fleet.plan.model import SECRET, UNKNOWN, Plan, PlannedResource
-
-COMPARED = {
-    "azure-native:containerservice:ManagedCluster",
-    "azure-native:containerservice:AgentPool",
-    "azure-native:kubernetesconfiguration:Extension",
-    "azure-native:kubernetesconfiguration:FluxConfiguration",
-}
-URL_PARAMETERS = {
-    "resourceName",
-    "resourceGroupName",
-    "clusterName",
-    "clusterRp",
-    "clusterResourceName",
-    "extensionName",
-    "fluxConfigurationName",
-    "agentPoolName",
-}
 
 
 @dataclass(frozen=True)
@@ -91,56 +87,48 @@ def live_map(
     configurations: Sequence[Mapping[str, Any]],
 ) -> dict[str, dict[str, Any]]:
     """ARM objects (REST shape) -> canonical props keyed by (type, Azure name)."""
-    name, rg = cluster["name"], cluster.get("resourceGroup", "")
-    live = {_key("azure-native:containerservice:ManagedCluster", name): dict(normalize_cluster(dict(cluster)).props)}
+    name, rg = str(cluster["name"]), cluster.get("resourceGroup", "")
+    live = {_key(MANAGED_CLUSTER, name): dict(normalize_cluster(dict(cluster)).props)}
     for pool in pools:
-        props = recase(dict(pool), agent_pool_shape()).get("properties", {})
-        live[_key("azure-native:containerservice:AgentPool", str(pool["name"]))] = dict(props)
-    children = [(e, "Extension", "extensions") for e in extensions]
-    children += [(c, "FluxConfiguration", "fluxconfigurations") for c in configurations]
-    for child, type_token, kind in children:
-        resource = normalize_child({**child, "resourceGroup": rg}, str(name), kind)
+        pool_name = str(pool["name"])
+        url = url_inputs(AGENT_POOL, resource_group=rg, name=pool_name, cluster=name)
+        live[_key(AGENT_POOL, pool_name)] = to_plan(AGENT_POOL, recase(dict(pool), agent_pool_shape()), url)
+    children = [(e, EXTENSION, "extensions") for e in extensions]
+    children += [(c, FLUX_CONFIGURATION, "fluxconfigurations") for c in configurations]
+    for child, azure_type, kind in children:
+        resource = normalize_child({**child, "resourceGroup": rg}, name, kind)
         if resource is not None:
-            live[_key(f"azure-native:kubernetesconfiguration:{type_token}", child["name"])] = dict(resource.props)
+            live[_key(azure_type, child["name"])] = dict(resource.props)
     return live
 
 
-def _key(type_token: str, name: str) -> str:
-    return f"{type_token}|{name}"
+def _key(azure_type: AzureType, name: str) -> str:
+    return f"{azure_type.token}|{name}"
 
 
-def _azure_name(resource: PlannedResource) -> str:
-    for field in ("resourceName", "agentPoolName", "extensionName", "fluxConfigurationName"):
-        if field in resource.inputs and resource.type.endswith(
-            {
-                "resourceName": "ManagedCluster",
-                "agentPoolName": "AgentPool",
-                "extensionName": "Extension",
-                "fluxConfigurationName": "FluxConfiguration",
-            }[field]
-        ):
-            return str(resource.inputs[field])
-    return resource.name
+def _azure_name(resource: PlannedResource, azure_type: AzureType) -> str:
+    return str(resource.inputs.get(azure_type.name_input, resource.name))
 
 
 def compare(plan: Plan, live: dict[str, dict[str, Any]]) -> list[Drift]:
     drifts: list[Drift] = []
     for resource in plan.resources:
-        if resource.type not in COMPARED:
+        azure_type = by_token(resource.type)
+        if azure_type is None or azure_type not in ARM_SERVED:
             continue
-        label = f"{resource.type.rsplit(':', 1)[-1]} {_azure_name(resource)}"
-        current = live.get(_key(resource.type, _azure_name(resource)))
+        label = f"{azure_type.short_name} {_azure_name(resource, azure_type)}"
+        current = live.get(_key(azure_type, _azure_name(resource, azure_type)))
         if current is None:
             drifts.append(Drift(label, "(resource)", "present", "missing"))
             continue
-        planned = {k: v for k, v in resource.inputs.items() if k not in URL_PARAMETERS}
+        planned = body_inputs(azure_type, resource.inputs)
         ignored = resource.options.ignore_changes
         for path, (want, have) in leaf_diffs(planned, _restrict(planned, current, ""), ""):
             if _has_marker(want) or any(path == i or path.startswith((f"{i}.", f"{i}[")) for i in ignored):
                 continue
             if _same(want, have):
                 continue
-            if path.startswith("configurationProtectedSettings"):
+            if is_write_only(azure_type, path):
                 continue  # never returned by ARM
             drifts.append(Drift(label, path, want, have))
     return drifts

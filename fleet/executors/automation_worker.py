@@ -15,9 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from components.azure_types import TYPES
 from fleet.executors.base import PHASES
 
-PROTECTED = ("ManagedCluster", "Extension", "FluxConfiguration")
+# By the token's last part: a versioned token (azure-native:containerservice/v20250901:ManagedCluster) is one too.
+PROTECTED = tuple(t.short_name for t in TYPES if t.protected)
 DANGEROUS_OPS = {"replace", "delete", "create-replacement", "delete-replaced"}
 
 

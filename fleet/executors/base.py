@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from components.azure_types import TYPES
+
 
 @dataclass
 class Preview:
@@ -18,16 +20,7 @@ class Preview:
 
 
 # Recovery phases an update is timed by (resource type -> phase).
-PHASES = {
-    "azure-native:resources:ResourceGroup": "resource group",
-    "azure-native:managedidentity:UserAssignedIdentity": "identity",
-    "azure-native:operationalinsights:Workspace": "monitoring",
-    "azure-native:authorization:RoleAssignment": "identity",
-    "azure-native:containerservice:ManagedCluster": "cluster",
-    "azure-native:containerservice:AgentPool": "cluster",
-    "azure-native:kubernetesconfiguration:Extension": "extension",
-    "azure-native:kubernetesconfiguration:FluxConfiguration": "flux configuration",
-}
+PHASES = {t.token: t.phase for t in TYPES if t.phase}
 
 
 @dataclass

@@ -13,43 +13,18 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 
+from components.azure_types import (
+    EXTENSION,
+    FLUX_CONFIGURATION,
+    MANAGED_CLUSTER,
+    USER_ASSIGNED_IDENTITY,
+    WORKSPACE,
+    by_token,
+    identity_ids_to_arm,
+)
+
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TENANT = "11111111-1111-1111-1111-111111111111"
-
-# Which input holds a resource's Azure name, per type token.
-_NAME_INPUT = {
-    "azure-native:resources:ResourceGroup": "resourceGroupName",
-    "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
-    "azure-native:operationalinsights:Workspace": "workspaceName",
-    "azure-native:containerservice:ManagedCluster": "resourceName",
-    "azure-native:containerservice:AgentPool": "agentPoolName",
-    "azure-native:kubernetesconfiguration:Extension": "extensionName",
-    "azure-native:kubernetesconfiguration:FluxConfiguration": "fluxConfigurationName",
-    "azure-native:authorization:RoleAssignment": "roleAssignmentName",
-    "azure-native:monitor:DataCollectionRule": "dataCollectionRuleName",
-    "azure-native:monitor:DataCollectionRuleAssociation": "associationName",
-}
-
-
-# Where each type lives: under the resource group or under the cluster, and its provider path.
-_ARM_PATHS = {
-    "azure-native:managedidentity:UserAssignedIdentity": (
-        "rg",
-        "providers/Microsoft.ManagedIdentity/userAssignedIdentities",
-    ),
-    "azure-native:operationalinsights:Workspace": ("rg", "providers/Microsoft.OperationalInsights/workspaces"),
-    "azure-native:containerservice:ManagedCluster": ("rg", "providers/Microsoft.ContainerService/managedClusters"),
-    "azure-native:monitor:DataCollectionRule": ("rg", "providers/Microsoft.Insights/dataCollectionRules"),
-    "azure-native:containerservice:AgentPool": ("cluster", "agentPools"),
-    "azure-native:kubernetesconfiguration:Extension": (
-        "cluster",
-        "providers/Microsoft.KubernetesConfiguration/extensions",
-    ),
-    "azure-native:kubernetesconfiguration:FluxConfiguration": (
-        "cluster",
-        "providers/Microsoft.KubernetesConfiguration/fluxConfigurations",
-    ),
-}
 
 
 def _guid(*parts: str) -> str:
@@ -65,8 +40,8 @@ class AzureOutputs(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         inputs = dict(args.inputs)
-        name_input = _NAME_INPUT.get(args.typ)
-        name = inputs.get(name_input, args.name) if name_input else args.name
+        azure_type = by_token(args.typ)
+        name = inputs.get(azure_type.name_input, args.name) if azure_type else args.name
         state = {**inputs, "name": name}
         identity = inputs.get("identity")
         if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
@@ -74,7 +49,7 @@ class AzureOutputs(pulumi_mocks.Mocks):
             # while an id is still unknown (preview) the whole output is unknown.
             ids = identity["userAssignedIdentities"]
             if all(isinstance(i, str) for i in ids):
-                state["identity"] = {**identity, "userAssignedIdentities": {i: {} for i in ids}}
+                state["identity"] = {**identity, "userAssignedIdentities": identity_ids_to_arm(ids)}
             else:
                 del state["identity"]
         if self.preview:
@@ -86,23 +61,26 @@ class AzureOutputs(pulumi_mocks.Mocks):
     def _arm_id(self, typ: str, inputs: dict[str, Any], name: str) -> str:
         rg = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName', name)}"
         cluster_name = inputs.get("clusterName", inputs.get("resourceName"))
-        cluster = f"{rg}/providers/Microsoft.ContainerService/managedClusters/{cluster_name}"
-        if typ == "azure-native:resources:ResourceGroup":
+        cluster = f"{rg}/providers/{MANAGED_CLUSTER.arm_type}/{cluster_name}"
+        azure_type = by_token(typ)
+        if azure_type is None:
+            return f"{rg}/unknown/{name}"
+        if azure_type.parent == "subscription":
             return rg
-        if typ == "azure-native:authorization:RoleAssignment":
-            return f"{inputs.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{name}"
-        if typ == "azure-native:monitor:DataCollectionRuleAssociation":
-            # An extension resource of the cluster it is associated with.
-            return f"{inputs.get('resourceUri', '')}/providers/Microsoft.Insights/dataCollectionRuleAssociations/{name}"
-        parent, path = _ARM_PATHS.get(typ, ("rg", "unknown"))
-        return f"{cluster if parent == 'cluster' else rg}/{path}/{name}"
+        if azure_type.parent == "scope":
+            # An extension resource of whatever its scope input names.
+            return f"{inputs.get(azure_type.scope_input, '')}/providers/{azure_type.arm_type}/{name}"
+        if azure_type.parent == "cluster" and azure_type.arm_type.startswith(f"{MANAGED_CLUSTER.arm_type}/"):
+            return f"{cluster}/{azure_type.arm_type.rsplit('/', 1)[-1]}/{name}"  # a child type: agentPools
+        parent = cluster if azure_type.parent == "cluster" else rg
+        return f"{parent}/providers/{azure_type.arm_type}/{name}"
 
     def _computed(self, typ: str, inputs: dict[str, Any], name: str, arm_id: str) -> dict[str, Any]:
-        if typ == "azure-native:managedidentity:UserAssignedIdentity":
+        if typ == USER_ASSIGNED_IDENTITY.token:
             return {"principalId": _guid(arm_id, "principal"), "clientId": _guid(arm_id, "client"), "tenantId": TENANT}
-        if typ == "azure-native:operationalinsights:Workspace":
+        if typ == WORKSPACE.token:
             return {"customerId": _guid(arm_id, "customer")}
-        if typ == "azure-native:containerservice:ManagedCluster":
+        if typ == MANAGED_CLUSTER.token:
             issuer = f"https://{inputs.get('location')}.oic.prod-aks.azure.com/{TENANT}/{_guid(arm_id, 'issuer')}/"
             oidc = {**inputs.get("oidcIssuerProfile", {}), "issuerURL": issuer}
             return {
@@ -117,9 +95,9 @@ class AzureOutputs(pulumi_mocks.Mocks):
                     }
                 },
             }
-        if typ == "azure-native:kubernetesconfiguration:Extension":
+        if typ == EXTENSION.token:
             return {"provisioningState": "Succeeded", "currentVersion": inputs.get("version", "1.24.1")}
-        if typ == "azure-native:kubernetesconfiguration:FluxConfiguration":
+        if typ == FLUX_CONFIGURATION.token:
             # A configuration right after creation: ARM accepted it, Flux has not reconciled yet.
             return {"provisioningState": "Succeeded", "complianceState": "Pending"}
         return {}

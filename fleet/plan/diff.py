@@ -11,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from components.azure_types import AGENT_POOL, TYPES, by_token
+
 from .model import SECRET, UNKNOWN, Plan, PlannedResource
 from .mutability import create_only_paths, forces_replacement
 
 Operation = Literal["create", "update", "replace", "delete"]
 
-PROTECTED_TYPES = {
-    "azure-native:containerservice:ManagedCluster",
-    "azure-native:kubernetesconfiguration:Extension",
-    "azure-native:kubernetesconfiguration:FluxConfiguration",
-}
+# The types whose replace or delete the guard refuses (a system pool too, decided from its mode).
+PROTECTED_TYPES = {t.token for t in TYPES if t.protected}
 
 
 @dataclass(frozen=True)
@@ -80,9 +79,7 @@ def guard(changes: list[ResourceChange]) -> list[GuardViolation]:
     for change in changes:
         if change.op not in ("replace", "delete"):
             continue
-        protected = change.type in PROTECTED_TYPES or (
-            change.type == "azure-native:containerservice:AgentPool" and _is_system_pool(change)
-        )
+        protected = change.type in PROTECTED_TYPES or (change.type == AGENT_POOL.token and _is_system_pool(change))
         if protected:
             violations.append(
                 GuardViolation(f"{change.type.rsplit(':', 1)[-1]} {change.name}", change.op, change.replace_reasons)

@@ -16,37 +16,30 @@ from typing import Any
 from azure.mgmt.containerservice import models as containerservice_models
 from azure.mgmt.kubernetesconfiguration.v2023_05_01 import models as kubernetesconfiguration_models
 
+from components.azure_types import AGENT_POOL, EXTENSION, FLUX_CONFIGURATION, MANAGED_CLUSTER, AzureType, to_arm
 from components.spec.redact import MASK, is_secret_key, redact_text
 
 from .model import SECRET, UNKNOWN, PlanError, PlannedResource
 
-# The API versions these SDK models speak; they must equal what pulumi-azure-native declares for the
-# same types (tests/unit/test_sdk_validation.py checks both sides).
-CONTAINERSERVICE_API_VERSION = "2025-09-01"
-KUBERNETESCONFIGURATION_API_VERSION = "2023-05-01"
-
 
 @dataclass(frozen=True)
 class ModelBinding:
+    """The Azure SDK model of a type's API version (components/azure_types.py holds the version and URL parameters;
+    tests/unit/test_sdk_validation.py checks the SDK and azure-native speak it)."""
+
+    azure_type: AzureType
     models: ModuleType
     model: str
-    url_parameters: frozenset[str]
 
 
-_CLUSTER_SCOPED = frozenset({"clusterRp", "clusterResourceName", "clusterName", "resourceGroupName"})
 BINDINGS: dict[str, ModelBinding] = {
-    "azure-native:containerservice:ManagedCluster": ModelBinding(
-        containerservice_models, "ManagedCluster", frozenset({"resourceGroupName", "resourceName"})
-    ),
-    "azure-native:containerservice:AgentPool": ModelBinding(
-        containerservice_models, "AgentPool", frozenset({"resourceGroupName", "resourceName", "agentPoolName"})
-    ),
-    "azure-native:kubernetesconfiguration:Extension": ModelBinding(
-        kubernetesconfiguration_models, "Extension", _CLUSTER_SCOPED | {"extensionName"}
-    ),
-    "azure-native:kubernetesconfiguration:FluxConfiguration": ModelBinding(
-        kubernetesconfiguration_models, "FluxConfiguration", _CLUSTER_SCOPED | {"fluxConfigurationName"}
-    ),
+    binding.azure_type.token: binding
+    for binding in (
+        ModelBinding(MANAGED_CLUSTER, containerservice_models, "ManagedCluster"),
+        ModelBinding(AGENT_POOL, containerservice_models, "AgentPool"),
+        ModelBinding(EXTENSION, kubernetesconfiguration_models, "Extension"),
+        ModelBinding(FLUX_CONFIGURATION, kubernetesconfiguration_models, "FluxConfiguration"),
+    )
 }
 
 _PRIMITIVES: dict[str, tuple[type, ...]] = {
@@ -75,8 +68,7 @@ def validate_resources(resources: list[PlannedResource]) -> list[PlanError]:
 def validate_resource(resource: PlannedResource, binding: ModelBinding) -> list[PlanError]:
     label = f"{resource.type} {resource.name}"
     model_cls = getattr(binding.models, binding.model)
-    body = {k: v for k, v in resource.inputs.items() if k not in binding.url_parameters}
-    rest_body = _rest_body(body, model_cls)
+    rest_body = to_arm(binding.azure_type, resource.inputs)
     problems = list(_walk(rest_body, binding.model, binding.models, ""))
     if not problems:
         try:
@@ -89,28 +81,6 @@ def validate_resource(resource: PlannedResource, binding: ModelBinding) -> list[
 def _flat_path(path: str) -> str:
     """Report paths in the azure-native input shape the user's plan shows (properties flattened)."""
     return path.removeprefix("properties.")
-
-
-def _rest_body(flat: dict[str, Any], model_cls: type) -> dict[str, Any]:
-    """Undo azure-native's flattening: inputs the model keeps under `properties.` go back there."""
-    nested_keys = {
-        spec["key"].split(".", 1)[1]
-        for spec in model_cls._attribute_map.values()  # type: ignore[attr-defined]
-        if spec["key"].startswith("properties.")
-    }
-    body: dict[str, Any] = {}
-    for key, value in flat.items():
-        if key == "identity" and isinstance(value, dict) and isinstance(value.get("userAssignedIdentities"), list):
-            # azure-native v3 takes a list of identity ids and sends ARM the map keyed by id.
-            value = {
-                **value,
-                "userAssignedIdentities": {i: {} for i in value["userAssignedIdentities"] if isinstance(i, str)},
-            }
-        if key in nested_keys:
-            body.setdefault("properties", {})[key] = value
-        else:
-            body[key] = value
-    return body
 
 
 def _walk(value: Any, type_name: str, models: ModuleType, path: str) -> Any:
@@ -150,7 +120,9 @@ class _Leaf:
     rules: dict[str, Any]
 
 
-def _walk_model(value: Any, tree: dict[str, Any], models: ModuleType, path: str) -> Any:
+def _walk_model(
+    value: Any, tree: dict[str, Any], models: ModuleType, path: str, outer: dict[str, Any] | None = None
+) -> Any:
     if not isinstance(value, dict):
         yield path, f"expected an object, got {type(value).__name__}"
         return
@@ -161,9 +133,11 @@ def _walk_model(value: Any, tree: dict[str, Any], models: ModuleType, path: str)
         child = f"{path}.{key}" if path else key
         node = tree.get(key)
         if node is None:
-            yield child, f"not a property of this API version; accepted: {', '.join(_accepted(tree))}"
+            # to_arm nests every input outside the envelope under `properties`; the user wrote it in the flat
+            # shape, where the envelope's keys are accepted too.
+            yield child, f"not a property of this API version; accepted: {', '.join(_accepted(outer or tree))}"
         elif isinstance(node, dict):
-            yield from _walk_model(item, node, models, child)
+            yield from _walk_model(item, node, models, child, tree if child == "properties" else None)
         elif node.rules.get("readonly"):
             yield child, "read-only: Azure sets it, a request must not"
         else:

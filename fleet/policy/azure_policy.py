@@ -29,16 +29,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from components.azure_types import AGENT_POOL, KUBERNETESCONFIGURATION_API_VERSION, MANAGED_CLUSTER
 from fleet.policy.config import CONFIG_DIR, load_config
 from policies.baseline import BY_ID, CATALOGUE, Rule
 from policies.baseline.facts.roles import role_id
 
-CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
-POOL_TYPE = "Microsoft.ContainerService/managedClusters/agentPools"
+CLUSTER_TYPE = MANAGED_CLUSTER.arm_type
+POOL_TYPE = AGENT_POOL.arm_type
 ARC_TYPE = "Microsoft.Kubernetes/connectedClusters"
 MC = f"{CLUSTER_TYPE}/"
 AP = f"{POOL_TYPE}/"
-KC_API = "2023-05-01"
+KC_API = KUBERNETESCONFIGURATION_API_VERSION
 # Both Microsoft built-ins this export mirrors remediate with Contributor (Kubernetes Extension Contributor cannot
 # write fluxConfigurations): Kubernetes/Deploy-GitOps-Flux2-Extension-to-Kubernetes-cluster_DINE.json
 # (f9175d5f-abc8-1dc3-bd3c-5d7476ada3d1) and Kubernetes/Deploy-GitOps-Flux2-to-Kubernetes-cluster-no-secrets_DINE.json

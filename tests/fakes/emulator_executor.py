@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from components import program
+from components.azure_types import AGENT_POOL, EXTENSION, MANAGED_CLUSTER, by_token, to_arm
 from components.spec import load_stack
-from fleet.executors.base import PHASES, Preview, UpResult
+from fleet.executors.base import Preview, UpResult
 from fleet.plan.azure_outputs import SUBSCRIPTION
 from fleet.plan.engine import run_program
 from fleet.plan.model import SECRET, UNKNOWN, Plan, PlannedResource
-from fleet.plan.sdk_validation import BINDINGS, _rest_body
 from tests.fakes.arm import ArmEmulator
 
 
@@ -80,36 +80,33 @@ class EmulatorExecutor:
 
     def _apply(self, resource: PlannedResource, began: float, spans: dict[str, list[float]]) -> None:
         start = time.monotonic() - began
-        binding = BINDINGS.get(resource.type)
-        if binding is None:
+        azure_type = by_token(resource.type)
+        if azure_type is None or not azure_type.api_version:
             time.sleep(self.simulated_seconds.get(resource.type, 0.0))
         else:
             inputs = _concrete(resource.inputs)
-            body = _rest_body(
-                {k: v for k, v in inputs.items() if k not in binding.url_parameters},
-                getattr(binding.models, binding.model),
-            )
+            body = to_arm(azure_type, inputs)
             ctx = self.arm.azure_context()
             rg = inputs["resourceGroupName"]
-            if resource.type.endswith(":ManagedCluster"):
+            if azure_type is MANAGED_CLUSTER:
                 ctx.container_service(SUBSCRIPTION).managed_clusters.begin_create_or_update(
                     rg, inputs["resourceName"], body
                 ).result()
-            elif resource.type.endswith(":AgentPool"):
+            elif azure_type is AGENT_POOL:
                 ctx.container_service(SUBSCRIPTION).agent_pools.begin_create_or_update(
                     rg, inputs["resourceName"], inputs["agentPoolName"], body
                 ).result()
             else:
                 scope = (rg, "Microsoft.ContainerService", "managedClusters", inputs["clusterName"])
                 config = ctx.kubernetes_configuration(SUBSCRIPTION)
-                if resource.type.endswith(":Extension"):
+                if azure_type is EXTENSION:
                     config.extensions.begin_create(*scope, inputs["extensionName"], body).result()
                 else:
                     config.flux_configurations.begin_create_or_update(
                         *scope, inputs["fluxConfigurationName"], body
                     ).result()
         end = time.monotonic() - began
-        phase = PHASES.get(resource.type)
+        phase = azure_type.phase if azure_type else ""
         if phase:
             with self._lock:
                 span = spans.setdefault(phase, [start, end])

@@ -9,10 +9,18 @@ from typing import Any
 
 from markupsafe import escape
 
+from components.azure_types import (
+    ARM_SERVED,
+    EXTENSION,
+    FLUX_CONFIGURATION,
+    MANAGED_CLUSTER,
+    by_token,
+    is_write_only,
+    to_arm,
+)
 from fleet.audit.evaluate import audit
 from fleet.audit.normalize import cluster_id_of, group_fleet
 from fleet.audit.report import risk_order, to_html, to_json
-from fleet.drift.compare import URL_PARAMETERS
 from fleet.findings import describe
 from fleet.policy.config import config_path, load_config
 from policies.baseline import ENVIRONMENTS
@@ -20,7 +28,6 @@ from tests.conftest import STACKS_DIR, plan_for
 
 SUB = "00000000-0000-0000-0000-000000000000"
 CONFIGS = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
-_TOP = {"location", "tags", "sku", "identity"}
 
 
 def arm_rows(stack: str, cluster: str = "aks-prod-jpe") -> dict[str, list[dict[str, Any]]]:
@@ -37,18 +44,18 @@ def arm_rows(stack: str, cluster: str = "aks-prod-jpe") -> dict[str, list[dict[s
         "sourceControlConfigurations": [],
     }
     for r in (r for r in plan.resources if r.custom):
-        inputs = copy.deepcopy(r.inputs)
-        base = {k: inputs.pop(k) for k in list(inputs) if k in _TOP}
-        properties = {k: v for k, v in inputs.items() if k not in URL_PARAMETERS and v != "[secret]"}
-        properties.pop("configurationProtectedSettings", None)  # never returned by ARM
-        if isinstance(base.get("identity", {}).get("userAssignedIdentities"), list):
-            base["identity"]["userAssignedIdentities"] = {i: {} for i in base["identity"]["userAssignedIdentities"]}
-        common = {"resourceGroup": rg, "subscriptionId": SUB, "properties": properties, **base}
-        if r.type.endswith(":ManagedCluster"):
+        azure_type = by_token(r.type)
+        if azure_type is None or azure_type not in ARM_SERVED:
+            continue
+        readable = {  # protected settings are never returned by ARM
+            k: v for k, v in copy.deepcopy(r.inputs).items() if v != "[secret]" and not is_write_only(azure_type, k)
+        }
+        common = {"resourceGroup": rg, "subscriptionId": SUB, **to_arm(azure_type, readable)}
+        if azure_type is MANAGED_CLUSTER:
             rows["clusters"].append(
                 {"id": cluster_id, "name": cluster, "type": "microsoft.containerservice/managedclusters", **common}
             )
-        elif r.type.endswith(":Extension"):
+        elif azure_type is EXTENSION:
             name = r.inputs["extensionName"]
             rows["extensions"].append(
                 {
@@ -58,7 +65,7 @@ def arm_rows(stack: str, cluster: str = "aks-prod-jpe") -> dict[str, list[dict[s
                     **common,
                 }
             )
-        elif r.type.endswith(":FluxConfiguration"):
+        elif azure_type is FLUX_CONFIGURATION:
             name = r.inputs["fluxConfigurationName"]
             rows["fluxConfigurations"].append(
                 {

@@ -10,15 +10,14 @@ import pytest
 from rich.console import Console
 from ruamel.yaml import YAML
 
+from components.azure_types import AGENT_POOL, ARM_SERVED, EXTENSION, MANAGED_CLUSTER, by_token, is_write_only, to_arm
 from components.spec import load_stack
 from fleet.dr.cli import write_export
 from fleet.dr.export import SECRET_PLACEHOLDER, LiveCluster, parse_cluster_id, spec_from_live
-from fleet.drift.compare import URL_PARAMETERS, compare, live_map
+from fleet.drift.compare import compare, live_map
 from fleet.errors import BadInput
 from fleet.plan.runner import plan_stack
 from tests.conftest import STACKS_DIR, cluster_of, plan_for, write_stack
-
-_TOP = {"location", "tags", "sku", "identity"}
 
 
 def stack_document_at(path: Path) -> dict[str, Any]:
@@ -31,26 +30,26 @@ def live_from_stack(stack: str) -> LiveCluster:
     cluster: dict[str, Any] = {}
     pools, extensions, configurations = [], [], []
     for r in (r for r in plan.resources if r.custom):
-        inputs = copy.deepcopy(r.inputs)
-        top = {k: inputs.pop(k) for k in list(inputs) if k in _TOP}
-        properties = {
-            k: v for k, v in inputs.items() if k not in URL_PARAMETERS and k != "configurationProtectedSettings"
-        }
-        if r.type.endswith(":ManagedCluster"):
+        azure_type = by_token(r.type)
+        if azure_type is None or azure_type not in ARM_SERVED:
+            continue
+        readable = {k: v for k, v in copy.deepcopy(r.inputs).items() if not is_write_only(azure_type, k)}
+        body = {"name": r.inputs[azure_type.name_input], **to_arm(azure_type, readable)}
+        if azure_type is MANAGED_CLUSTER:
+            properties = body["properties"]
             cluster = {
                 "id": f"/subscriptions/s/resourceGroups/{r.inputs['resourceGroupName']}/providers/"
-                f"Microsoft.ContainerService/managedClusters/{r.inputs['resourceName']}",
-                "name": r.inputs["resourceName"],
+                f"{MANAGED_CLUSTER.arm_type}/{r.inputs['resourceName']}",
                 "resourceGroup": r.inputs["resourceGroupName"],
+                **body,
                 "properties": {**properties, "currentKubernetesVersion": properties["kubernetesVersion"]},
-                **top,
             }
-        elif r.type.endswith(":AgentPool"):
-            pools.append({"name": r.inputs["agentPoolName"], "properties": properties})
-        elif r.type.endswith(":Extension"):
-            extensions.append({"name": r.inputs["extensionName"], "properties": properties})
-        elif r.type.endswith(":FluxConfiguration"):
-            configurations.append({"name": r.inputs["fluxConfigurationName"], "properties": properties})
+        elif azure_type is AGENT_POOL:
+            pools.append(body)
+        elif azure_type is EXTENSION:
+            extensions.append(body)
+        else:
+            configurations.append(body)
     system = cluster["properties"]["agentPoolProfiles"][0]
     pools.insert(0, {"name": system["name"], "properties": {k: v for k, v in system.items() if k != "name"}})
     return LiveCluster(cluster, pools, extensions, configurations)

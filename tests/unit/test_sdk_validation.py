@@ -9,11 +9,8 @@ import pytest
 from azure.mgmt.containerservice import _configuration as containerservice_configuration
 from pulumi_azure_native import containerservice, kubernetesconfiguration
 
-from fleet.plan.sdk_validation import (
-    CONTAINERSERVICE_API_VERSION,
-    KUBERNETESCONFIGURATION_API_VERSION,
-    validate_resources,
-)
+from components.azure_types import CONTAINERSERVICE_API_VERSION, KUBERNETESCONFIGURATION_API_VERSION
+from fleet.plan.sdk_validation import validate_resources
 from tests.conftest import SHIPPED_STACKS, STACKS_DIR, plan_for
 
 

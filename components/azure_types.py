@@ -6,7 +6,8 @@ shape), the DR export, the executors (recovery phases) and the Policy export (AP
 but the standard library, so the plan, the live-side commands and test doubles can all depend on it.
 
 The plan shape is the azure-native input shape: the REST body with `properties` flattened into the top level,
-the URL path parameters as inputs, and user-assigned identities as a list of ids. `to_arm` and `to_plan` convert
+the URL path parameters as inputs, user-assigned identities as a list of ids, and the markers SECRET and UNKNOWN
+where a value is secret or not known before apply. `to_arm` and `to_plan` convert
 between that and ARM JSON; they are the only place the reshaping is written.
 
 Sources:
@@ -32,6 +33,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Parent = Literal["subscription", "resourceGroup", "cluster", "scope"]
+
+# Plan-shape markers: a value Azure only knows after apply, and a secret (its plaintext never enters a plan).
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,12 @@ report, `fleet policy show`) takes a finding's title and remediation from here, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from policies.baseline import BY_ID
+
+if TYPE_CHECKING:
+    from fleet.suppressions import Suppression
 
 SDK_MODEL = "SDK-MODEL"
 FLUX_V1 = "FLUX-V1"
@@ -157,3 +161,40 @@ def describe(rule_id: str) -> Described:
 def how_to_fix(rule_ids: list[str]) -> list[str]:
     """One "RULE: remediation" line per distinct id, in first-seen order: printed under a table of findings."""
     return [f"{rule_id}: {describe(rule_id).remediation}" for rule_id in dict.fromkeys(rule_ids)]
+
+
+@dataclass(frozen=True)
+class PolicyFinding:
+    """One finding of any id above, from the policy pack or preflight; `describe` says what it means."""
+
+    rule: str
+    policy: str
+    enforcement: str
+    severity: str
+    resource: str
+    urn: str
+    message: str
+    # Set by fleet/suppressions.py when a stack file (or preflight's annotation) accepts this finding, or accepted
+    # it until a day now past.
+    suppression: Suppression | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        """Accepted by a suppression that holds: reported as suppressed, never blocking."""
+        return self.suppression is not None and self.suppression.holds
+
+    @property
+    def remediation(self) -> str:
+        return describe(self.rule).remediation
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "enforcement": self.enforcement,
+            "severity": self.severity,
+            "resource": self.resource,
+            "message": self.message,
+            "remediation": self.remediation,
+            "suppressed": self.suppressed,
+            "suppression": self.suppression.to_json() if self.suppression is not None else None,
+        }

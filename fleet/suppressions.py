@@ -16,7 +16,7 @@ from typing import Literal
 
 from components.spec.problems import Problem, SpecError
 from components.spec.suppressions import SuppressionSpec
-from fleet.plan.model import PolicyFinding
+from fleet.findings import PolicyFinding
 
 Status = Literal["accepted", "expired", "refused"]
 

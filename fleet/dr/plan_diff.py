@@ -7,7 +7,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from fleet.plan.diff import PropertyChange, diff_plans
+from fleet.plan.changes import PropertyChange
+from fleet.plan.diff import diff_plans
 from fleet.plan.model import Plan, PlannedResource
 from fleet.plan.preview import tree_order
 from fleet.plan.runner import plan_stack

@@ -28,6 +28,8 @@ from components.azure_types import (
     EXTENSION,
     FLUX_CONFIGURATION,
     MANAGED_CLUSTER,
+    SECRET,
+    UNKNOWN,
     AzureType,
     body_inputs,
     by_token,
@@ -41,7 +43,7 @@ from fleet.audit.casing import agent_pool_shape, recase
 from fleet.audit.normalize import normalize_child, normalize_cluster
 from fleet.azure import AzureContext
 from fleet.plan.diff import leaf_diffs
-from fleet.plan.model import SECRET, UNKNOWN, Plan, PlannedResource
+from fleet.plan.model import Plan, PlannedResource
 
 
 @dataclass(frozen=True)

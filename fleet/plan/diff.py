@@ -8,50 +8,16 @@ and flux configurations unless the user explicitly allows them, and names the pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from components.azure_types import AGENT_POOL, TYPES, by_token
+from components.azure_types import AGENT_POOL, SECRET, TYPES, UNKNOWN
 
-from .model import SECRET, UNKNOWN, Plan, PlannedResource
+from .changes import GuardViolation, Operation, PropertyChange, ResourceChange
+from .model import Plan, PlannedResource
 from .mutability import create_only_paths, forces_replacement
-
-Operation = Literal["create", "update", "replace", "delete"]
 
 # The types whose replace or delete the guard refuses (a system pool too, decided from its mode).
 PROTECTED_TYPES = {t.token for t in TYPES if t.protected}
-
-
-@dataclass(frozen=True)
-class PropertyChange:
-    path: str
-    old: Any
-    new: Any
-    forces_replace: bool
-
-
-@dataclass(frozen=True)
-class ResourceChange:
-    urn: str
-    type: str
-    name: str
-    op: Operation
-    properties: list[PropertyChange] = field(default_factory=list)
-
-    @property
-    def replace_reasons(self) -> list[str]:
-        return [p.path for p in self.properties if p.forces_replace]
-
-
-@dataclass(frozen=True)
-class GuardViolation:
-    resource: str
-    op: Operation
-    reasons: list[str]
-
-    def __str__(self) -> str:
-        why = f" (forced by {', '.join(self.reasons)})" if self.reasons else ""
-        return f"{self.resource}: {self.op} of a protected resource{why}; pass --allow-replace to accept"
 
 
 def diff_plans(old: Plan | None, new: Plan) -> list[ResourceChange]:

@@ -23,10 +23,11 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.azure_types import SECRET, UNKNOWN
 from components.spec import StackConfig
 
 from .azure_outputs import AzureOutputs
-from .model import SECRET, UNKNOWN, Plan, PlannedResource, ResourceOptions
+from .model import Plan, PlannedResource, ResourceOptions
 
 PROJECT = "aksfleet"
 _RUN_LOCK = threading.Lock()

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from fleet.suppressions import Suppression
+from fleet.findings import PolicyFinding
 
-    from .diff import GuardViolation, ResourceChange
-
-SECRET = "[secret]"
-UNKNOWN = "[unknown]"
+from .changes import COUNTED, GuardViolation, Op, ResourceChange
 
 
 @dataclass(frozen=True)
@@ -65,42 +61,6 @@ class PlanError:
         return f"{self.resource}: {self.property}: {self.message}"
 
 
-@dataclass(frozen=True)
-class PolicyFinding:
-    rule: str
-    policy: str
-    enforcement: str
-    severity: str
-    resource: str
-    urn: str
-    message: str
-    # Set by fleet/suppressions.py when a stack file accepts this finding (or accepted it until a day now past).
-    suppression: Suppression | None = None
-
-    @property
-    def suppressed(self) -> bool:
-        """Accepted by a suppression that holds: reported as suppressed, never blocking."""
-        return self.suppression is not None and self.suppression.holds
-
-    @property
-    def remediation(self) -> str:
-        from fleet.findings import describe
-
-        return describe(self.rule).remediation
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "enforcement": self.enforcement,
-            "severity": self.severity,
-            "resource": self.resource,
-            "message": self.message,
-            "remediation": self.remediation,
-            "suppressed": self.suppressed,
-            "suppression": self.suppression.to_json() if self.suppression is not None else None,
-        }
-
-
 @dataclass
 class Plan:
     stack: str
@@ -149,15 +109,28 @@ class Plan:
         ]
         return cls(stack=data["stack"], resources=resources, outputs=data.get("outputs", {}))
 
-    def to_json(self) -> dict[str, Any]:
-        from .preview import operations, summary
+    def operations(self) -> dict[str, Op]:
+        """URN -> operation for every custom resource and every resource the diff deletes. Without a base every
+        resource is a create, as `pulumi preview` of a new stack shows; with one, what the diff says, else same."""
+        custom = [r.urn for r in self.resources if r.custom]
+        if self.base is None:
+            return dict.fromkeys(custom, "create")
+        ops: dict[str, Op] = dict.fromkeys(custom, "same")
+        for change in self.changes:
+            ops[change.urn] = change.op
+        return ops
 
-        ops = operations(self)
+    def summary(self) -> dict[str, int]:
+        ops = list(self.operations().values())
+        return {op: ops.count(op) for op in (*COUNTED, "same")}
+
+    def to_json(self) -> dict[str, Any]:
+        ops = self.operations()
         return {
             "stack": self.stack,
             # "op" (create, update, replace, same) on custom resources; component resources carry none.
             "resources": [{**r.to_json(), **({"op": ops[r.urn]} if r.urn in ops else {})} for r in self.resources],
-            "summary": summary(self),
+            "summary": self.summary(),
             "outputs": self.outputs,
             "errors": [{"resource": e.resource, "property": e.property, "message": e.message} for e in self.errors],
             "findings": [f.to_json() for f in self.findings],

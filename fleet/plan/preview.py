@@ -1,41 +1,23 @@
-"""What each resource of a plan would undergo, in `pulumi preview`'s terms, and the counts of a preview summary.
+"""How a plan's operations read in `pulumi preview`'s terms: marks, styles, the summary line and the tree order.
 
-Without a base every resource is a create, as `pulumi preview` of a new stack shows; with a base the operation
-comes from the diff against the plan at that ref, and resources absent from the diff are unchanged. Only custom
-(Azure) resources carry an operation; component resources group them and are not counted, as in the tree header.
+`Plan.operations` says what each resource undergoes: without a base every resource is a create, as `pulumi preview`
+of a new stack shows; with a base the operation comes from the diff against the plan at that ref, and resources
+absent from the diff are unchanged. Only custom (Azure) resources carry an operation; component resources group
+them and are not counted, as in the tree header.
 """
 
 from __future__ import annotations
 
 from graphlib import TopologicalSorter
-from typing import Literal
 
-from .model import Plan, PlannedResource
-
-Op = Literal["create", "update", "replace", "delete", "same"]
+from .changes import COUNTED, Op
+from .model import PlannedResource
 
 # The marks and words of pulumi's preview summary ("Resources:" then "    + 7 to create" per operation and
 # "N unchanged"): pulumi/pulumi pkg/backend/display/diff.go renderSummaryEvent @a8ea363d. Pulumi marks a replace
 # "+-"; we print "±" for it.
 MARK: dict[Op, str] = {"create": "+", "update": "~", "replace": "±", "delete": "-", "same": ""}
 STYLE: dict[Op, str] = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "same": "dim"}
-COUNTED: tuple[Op, ...] = ("create", "update", "replace", "delete")
-
-
-def operations(plan: Plan) -> dict[str, Op]:
-    """URN → operation for every custom resource of the plan and every resource the diff deletes."""
-    custom = [r.urn for r in plan.resources if r.custom]
-    if plan.base is None:
-        return dict.fromkeys(custom, "create")
-    ops: dict[str, Op] = dict.fromkeys(custom, "same")
-    for change in plan.changes:
-        ops[change.urn] = change.op
-    return ops
-
-
-def summary(plan: Plan) -> dict[str, int]:
-    ops = list(operations(plan).values())
-    return {op: ops.count(op) for op in (*COUNTED, "same")}
 
 
 def summary_line(counts: dict[str, int]) -> str:

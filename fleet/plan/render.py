@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from components.azure_types import SECRET, UNKNOWN
 from components.spec.graph import dependency_order
-from fleet.findings import SDK_MODEL, how_to_fix
+from fleet.findings import SDK_MODEL, PolicyFinding, how_to_fix
 
-from . import preview
-from .diff import PropertyChange
-from .model import SECRET, UNKNOWN, Plan, PlannedResource, PolicyFinding
-from .preview import MARK, STYLE, operations, summary_line, tree_order
+from .changes import PropertyChange
+from .model import Plan, PlannedResource
+from .preview import MARK, STYLE, summary_line, tree_order
 
 
 def _short_type(token: str) -> str:
@@ -78,7 +78,7 @@ def _badges(r: PlannedResource) -> str:
 
 
 def render_plan(plan: Plan, console: Console) -> None:
-    ops = operations(plan)
+    ops = plan.operations()
     against = f", compared with {escape(plan.base)}" if plan.base is not None else ""
     count = len([r for r in plan.resources if r.custom])
     tree = Tree(f"[bold]stack {plan.stack}[/] — {count} Azure resources{against}")
@@ -102,7 +102,7 @@ def render_plan(plan: Plan, console: Console) -> None:
             tree.add(f"[red]-[/] [cyan]{_short_type(change.type)}[/] [bold]{escape(change.name)}[/]")
     console.print(tree)
     console.print("Resources:")
-    console.print(f"    {summary_line(preview.summary(plan))}", soft_wrap=True)
+    console.print(f"    {summary_line(plan.summary())}", soft_wrap=True)
     active = [f for f in plan.findings if not f.suppressed]
     if active:
         table = Table(title=f"policy ({plan.environment})", title_justify="left")

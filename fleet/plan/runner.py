@@ -9,9 +9,10 @@ from typing import Any
 
 from components.spec import StackConfig
 from components.spec.redact import redact_data
+from fleet.findings import PolicyFinding
 from fleet.policy.pack_process import start_pack, stop_pack
 
-from .model import Plan, PolicyFinding
+from .model import Plan
 
 
 def plan_stack(

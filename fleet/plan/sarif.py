@@ -8,10 +8,10 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from fleet.findings import SDK_MODEL as SDK_RULE
-from fleet.findings import describe
+from fleet.findings import PolicyFinding, describe
 from policies.baseline import BY_ID
 
-from .model import Plan, PlannedResource, PolicyFinding
+from .model import Plan, PlannedResource
 
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 

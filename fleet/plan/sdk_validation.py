@@ -16,10 +16,19 @@ from typing import Any
 from azure.mgmt.containerservice import models as containerservice_models
 from azure.mgmt.kubernetesconfiguration.v2023_05_01 import models as kubernetesconfiguration_models
 
-from components.azure_types import AGENT_POOL, EXTENSION, FLUX_CONFIGURATION, MANAGED_CLUSTER, AzureType, to_arm
+from components.azure_types import (
+    AGENT_POOL,
+    EXTENSION,
+    FLUX_CONFIGURATION,
+    MANAGED_CLUSTER,
+    SECRET,
+    UNKNOWN,
+    AzureType,
+    to_arm,
+)
 from components.spec.redact import MASK, is_secret_key, redact_text
 
-from .model import SECRET, UNKNOWN, PlanError, PlannedResource
+from .model import PlanError, PlannedResource
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from components.azure_types import SECRET, UNKNOWN
 from fleet import timeouts
-from fleet.plan.model import SECRET, UNKNOWN, PlannedResource, PolicyFinding
+from fleet.findings import PolicyFinding
 from policies.baseline import BY_POLICY_NAME
 
 from .pack_process import PACK_DIR, start_pack, stop_pack
@@ -35,6 +36,31 @@ _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 class PolicyPackError(RuntimeError):
     pass
+
+
+class _Options(Protocol):
+    @property
+    def depends_on(self) -> list[str]: ...
+
+
+class AnalyzedResource(Protocol):
+    """What the analyzer reads of a planned resource (fleet.plan.model.PlannedResource): the pack client does
+    not depend on the plan package, which drives it."""
+
+    @property
+    def urn(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def custom(self) -> bool: ...
+    @property
+    def inputs(self) -> dict[str, Any]: ...
+    @property
+    def options(self) -> _Options: ...
 
 
 class AnalyzerClient:
@@ -78,7 +104,7 @@ class AnalyzerClient:
             analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, dry_run=dry_run, tags=dict(tags)),
         )
 
-    def analyze(self, resources: Sequence[PlannedResource]) -> list[PolicyFinding]:
+    def analyze(self, resources: Sequence[AnalyzedResource]) -> list[PolicyFinding]:
         findings: list[PolicyFinding] = []
         self._names.update({r.urn: r.name for r in resources})
         for r in resources:

@@ -28,7 +28,7 @@ from components.spec.flux import FluxConfigurationSpec
 from components.spec.graph import dependency_order
 from components.spec.redact import is_secret_key
 from components.spec.suppressions import today
-from fleet.plan.model import PolicyFinding
+from fleet.findings import PolicyFinding
 
 from . import scopes, sops, suppress, varsub
 from .build import Builder

@@ -9,9 +9,9 @@ from components.spec import load_stack
 from components.spec.flux import FluxConfigurationSpec
 from components.spec.redact import redact_data
 from fleet import git
+from fleet.findings import PolicyFinding
 from fleet.fleetfile import load_fleet
 from fleet.gitrepo import repo_root
-from fleet.plan.model import PolicyFinding
 
 from .build import Builder
 from .checks import KEY_VAULT_SECRETS_PROVIDER_GROUPS, Context, check_configuration

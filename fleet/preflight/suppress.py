@@ -13,8 +13,8 @@ ahead). An annotation's key and value are strings and its key may carry a DNS-su
 the build unchanged. It applies to the findings about that object only.
 
 Choices (documented in the README):
-- Only findings about an object: PREFLIGHT-003, 004, 005, 007, 008, 012-017. Never PREFLIGHT-006: a secret in Git is exposed
-  once committed, so accepting it is not a decision this file can record.
+- Only findings about an object: PREFLIGHT-003, 004, 005, 007, 008, 012-017. Never PREFLIGHT-006: a secret in Git
+  is exposed once committed, so accepting it is not a decision this file can record.
 - Preflight is the toolkit's own gate (nothing later enforces it), so a mandatory finding can be suppressed; in a
   prod stack only for PROD_MANDATORY_DAYS ahead at most: longer, and it is refused, and says so.
 - An entry that does not parse is a finding of its own (PREFLIGHT-019, mandatory) and suppresses nothing.
@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from components.spec.suppressions import MAX_DAYS
-from fleet.plan.model import PolicyFinding
+from fleet.findings import PolicyFinding
 from fleet.suppressions import Status, Suppression
 
 from .shape import mapping

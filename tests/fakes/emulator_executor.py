@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from components import program
-from components.azure_types import AGENT_POOL, EXTENSION, MANAGED_CLUSTER, by_token, to_arm
+from components.azure_types import AGENT_POOL, EXTENSION, MANAGED_CLUSTER, SECRET, UNKNOWN, by_token, to_arm
 from components.spec import load_stack
 from fleet.executors.base import Preview, UpResult
 from fleet.plan.azure_outputs import SUBSCRIPTION
 from fleet.plan.engine import run_program
-from fleet.plan.model import SECRET, UNKNOWN, Plan, PlannedResource
+from fleet.plan.model import Plan, PlannedResource
 from tests.fakes.arm import ArmEmulator
 
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from components.azure_types import SECRET, UNKNOWN
 from components.spec.graph import dependency_order
-from fleet.plan.model import SECRET, UNKNOWN, Plan, PlannedResource
+from fleet.plan.model import Plan, PlannedResource
 from tests.conftest import SHIPPED_STACKS, STACKS_DIR, plan_for
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"

@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 from fleet import cli
 from fleet.audit.evaluate import AuditReport
 from fleet.audit.report import to_json as audit_json
-from fleet.findings import OTHERS, describe
-from fleet.plan.model import PolicyFinding
+from fleet.findings import OTHERS, PolicyFinding, describe
 from fleet.plan.sarif import _rule
 from policies.baseline import CATALOGUE
 from tests.conftest import PROJECT_DIR

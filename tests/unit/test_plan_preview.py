@@ -10,9 +10,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from components.azure_types import SECRET
 from fleet import cli
 from fleet.plan.diff import diff_plans
-from fleet.plan.model import SECRET
 from fleet.plan.render import render_plan
 from tests.conftest import STACKS_DIR, commit, git_copy_of_project, plan_for
 

@@ -168,3 +168,14 @@ def test_every_planned_resource_converts_to_arm_and_back(stack: str) -> None:
         assert set(body) <= {*azure_type.envelope, "properties"}
         url = {k: resource.inputs[k] for k in azure_type.url_params}
         assert to_plan(azure_type, body, url) == resource.inputs, resource.name
+
+
+@pytest.mark.parametrize("azure_type", ARM_SERVED, ids=lambda t: t.short_name)
+def test_the_bicep_templates_declare_the_registrys_api_version(azure_type: AzureType) -> None:
+    """Bicep must spell the version in each declaration; it must be the one the plan is validated against."""
+    declared = [
+        match.group(1)
+        for path in sorted((ROOT / "bicep-templates").rglob("*.bicep"))
+        for match in re.finditer(rf"'{re.escape(azure_type.arm_type)}@([^']+)'", path.read_text())
+    ]
+    assert declared and set(declared) == {azure_type.api_version}

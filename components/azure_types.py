@@ -1,8 +1,9 @@
 """What the toolkit knows about each Azure resource type it declares, said once (standard library only).
 
 Every layer reads these facts from here: the plan's mocks (name input, where the id lives), the SDK-model check
-(URL parameters, API version), the guard (create-only paths, protected types), drift and audit (the ARM -> plan
-shape), the DR export, the executors (recovery phases) and the Policy export (API version). It imports nothing
+(URL parameters, API version), the guard (protected types; its create-only paths come from the swagger, in
+fleet/plan/mutability.py), drift and audit (the ARM -> plan shape), the DR export, the executors (recovery phases)
+and the Policy export (API version). It imports nothing
 but the standard library, so the plan, the live-side commands and test doubles can all depend on it.
 
 The plan shape is the azure-native input shape: the REST body with `properties` flattened into the top level,
@@ -48,7 +49,6 @@ class AzureType:
     parent: Parent  # what the id is under: the subscription, the resource group, the cluster or an input scope
     api_version: str | None = None  # the REST API version sent (None: the toolkit never speaks to it itself)
     envelope: tuple[str, ...] = ()  # writable body keys outside `properties`; every other body key nests in it
-    create_only: tuple[str, ...] = ()  # plan-shape paths whose change means a new resource
     write_only: tuple[str, ...] = ()  # plan-shape paths ARM accepts but never returns
     protected: bool = False  # replace or delete refused unless the user allows it
     phase: str = ""  # recovery phase an update is timed by
@@ -69,7 +69,6 @@ RESOURCE_GROUP = AzureType(
     name_input="resourceGroupName",
     url_params=("resourceGroupName",),
     parent="subscription",
-    create_only=("resourceGroupName", "location"),
     phase="resource group",
 )
 USER_ASSIGNED_IDENTITY = AzureType(
@@ -78,7 +77,6 @@ USER_ASSIGNED_IDENTITY = AzureType(
     name_input="resourceName",
     url_params=("resourceGroupName", "resourceName"),
     parent="resourceGroup",
-    create_only=("resourceName", "resourceGroupName", "location"),
     phase="identity",
 )
 WORKSPACE = AzureType(
@@ -121,22 +119,6 @@ MANAGED_CLUSTER = AzureType(
     parent="resourceGroup",
     api_version=CONTAINERSERVICE_API_VERSION,
     envelope=("location", "tags", "sku", "identity", "extendedLocation", "kind"),
-    create_only=(
-        "resourceName",
-        "resourceGroupName",
-        "location",
-        "dnsPrefix",
-        "networkProfile.networkPlugin",
-        "networkProfile.podCidr",
-        "networkProfile.serviceCidr",
-        "networkProfile.dnsServiceIP",
-        "agentPoolProfiles[0].name",
-        "agentPoolProfiles[0].vmSize",
-        "agentPoolProfiles[0].osDiskType",
-        "agentPoolProfiles[0].availabilityZones",
-        "agentPoolProfiles[0].vnetSubnetID",
-        "apiServerAccessProfile.enablePrivateCluster",
-    ),
     protected=True,
     phase="cluster",
 )
@@ -147,18 +129,6 @@ AGENT_POOL = AzureType(
     url_params=("resourceGroupName", "resourceName", "agentPoolName"),
     parent="cluster",
     api_version=CONTAINERSERVICE_API_VERSION,
-    create_only=(
-        "agentPoolName",
-        "resourceName",
-        "resourceGroupName",
-        "vmSize",
-        "osDiskType",
-        "osSKU",
-        "availabilityZones",
-        "vnetSubnetID",
-        "maxPods",
-        "mode",
-    ),
     phase="cluster",  # a system pool is protected too: the guard decides that from its mode
 )
 EXTENSION = AzureType(
@@ -169,15 +139,6 @@ EXTENSION = AzureType(
     parent="cluster",
     api_version=KUBERNETESCONFIGURATION_API_VERSION,
     envelope=("identity", "plan"),
-    create_only=(
-        "extensionName",
-        "extensionType",
-        "clusterName",
-        "clusterRp",
-        "clusterResourceName",
-        "resourceGroupName",
-        "scope",
-    ),
     write_only=("configurationProtectedSettings",),
     protected=True,
     phase="extension",
@@ -189,15 +150,6 @@ FLUX_CONFIGURATION = AzureType(
     url_params=(*_CLUSTER_URL, "fluxConfigurationName"),
     parent="cluster",
     api_version=KUBERNETESCONFIGURATION_API_VERSION,
-    create_only=(
-        "fluxConfigurationName",
-        "clusterName",
-        "clusterRp",
-        "clusterResourceName",
-        "resourceGroupName",
-        "scope",
-        "namespace",
-    ),
     write_only=("configurationProtectedSettings",),
     protected=True,
     phase="flux configuration",

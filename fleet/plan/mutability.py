@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from components.azure_types import AGENT_POOL, EXTENSION, MANAGED_CLUSTER, RESOURCE_GROUP, USER_ASSIGNED_IDENTITY
+
 from .create_only_derived import DERIVED
 
 _AKS = "managedClusters.json 2025-09-01"
@@ -31,7 +33,7 @@ _OS_DISK = f"{_AKS} #/definitions/OSDiskType: 'May not be changed after creation
 
 # path -> where it is documented as create-only, per Pulumi type.
 DOCUMENTED: dict[str, dict[str, str]] = {
-    "azure-native:containerservice:ManagedCluster": {
+    MANAGED_CLUSTER.token: {
         "dnsPrefix": f"{_AKS} #/definitions/ManagedClusterProperties/properties/dnsPrefix: 'This cannot be updated "
         "once the Managed Cluster has been created.'",
         "networkProfile.outboundType": f"{_AKS} #/definitions/ContainerServiceNetworkProfile/properties/outboundType:"
@@ -46,21 +48,21 @@ DOCUMENTED: dict[str, dict[str, str]] = {
         "agentPoolProfiles[*].availabilityZones": _ZONES,
         "agentPoolProfiles[*].maxPods": _MAX_PODS,
     },
-    "azure-native:containerservice:AgentPool": {
+    AGENT_POOL.token: {
         "osDiskType": _OS_DISK,
         "vmSize": _VM_SIZE,
         "availabilityZones": _ZONES,
         "maxPods": _MAX_PODS,
     },
-    "azure-native:kubernetesconfiguration:Extension": {
+    EXTENSION.token: {
         # The PATCH body lists the updatable properties; the type and the scope are not among them.
         "extensionType": "extensions.json 2023-05-01 #/definitions/patchExtension ('Updatable properties')",
         "scope": "extensions.json 2023-05-01 #/definitions/patchExtension ('Updatable properties')",
     },
     # Their REST specifications are not vendored: the URL parameters name the resource (Pulumi's inputs carry the
     # parameter names), and location is x-ms-mutability [read, create] on common-types v5 TrackedResource.
-    "azure-native:resources:ResourceGroup": {"resourceGroupName": "URL parameter", "location": "TrackedResource"},
-    "azure-native:managedidentity:UserAssignedIdentity": {
+    RESOURCE_GROUP.token: {"resourceGroupName": "URL parameter", "location": "TrackedResource"},
+    USER_ASSIGNED_IDENTITY.token: {
         "resourceName": "URL parameter",
         "resourceGroupName": "URL parameter",
         "location": "TrackedResource",

@@ -12,7 +12,8 @@ from rich.tree import Tree
 
 from components.azure_types import SECRET, UNKNOWN
 from components.spec.graph import dependency_order
-from fleet.findings import SDK_MODEL, PolicyFinding, how_to_fix
+from fleet.finding_tables import finding_text, render_suppressed
+from fleet.findings import SDK_MODEL, how_to_fix
 
 from .changes import PropertyChange
 from .model import Plan, PlannedResource
@@ -130,30 +131,6 @@ def render_plan(plan: Plan, console: Console) -> None:
         for e in plan.errors:
             console.print(f"  [red]✗[/] {escape(str(e))}")
         _how_to_fix(console, [SDK_MODEL])
-
-
-def finding_text(f: PolicyFinding) -> str:
-    """The message, and when a suppression no longer holds (expired, or refused in prod), that it does not."""
-    text = escape(f.message)
-    if f.suppression is not None:
-        text += f"\n[magenta]{escape(f.suppression.describe())}[/]"
-    return text
-
-
-def render_suppressed(findings: list[PolicyFinding], console: Console) -> None:
-    """Suppressed findings in their own table: accepted, not blocking, and never out of sight."""
-    suppressed = sorted(
-        ((f, f.suppression) for f in findings if f.suppressed and f.suppression is not None),
-        key=lambda pair: (pair[0].rule, pair[0].resource),
-    )
-    if not suppressed:
-        return
-    table = Table(title=f"suppressed ({len(suppressed)})", title_justify="left")
-    for column in ("rule", "enforcement", "resource", "finding", "reason", "until"):
-        table.add_column(column, overflow="fold")
-    for f, s in suppressed:
-        table.add_row(f.rule, f.enforcement, escape(f.resource), escape(f.message), escape(s.reason), s.expires)
-    console.print(table)
 
 
 def _property_line(p: PropertyChange) -> str:

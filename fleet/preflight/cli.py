@@ -49,7 +49,7 @@ def preflight_command(
 
 
 def render(report: object, console: Console) -> None:
-    from fleet.plan.render import finding_text, render_suppressed
+    from fleet.finding_tables import finding_text, render_suppressed
 
     from . import PreflightReport
 

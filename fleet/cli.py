@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fleet.output import write_output
+from fleet.output import print_table, write_output
 from policies.baseline import CATALOGUE, ENVIRONMENTS
 
-from . import project
+from . import progress, project
 from .errors import EXIT_BLOCKED, EXIT_CLEAN, BadInput, BoundaryGroup, bad_option
 from .name_options import checked_name
 from .project import StacksDirOption
@@ -127,15 +127,16 @@ def plan(
 
     if json_path == "-" and output_format is PlanFormat.sarif and output is None:
         raise BadInput("--json - and --format sarif both write to stdout; give one of them a file (--output PATH)")
-    result = plan_stack(
-        stacks_dir,
-        stack,
-        policy=not no_policy,
-        policy_config=policy_config,
-        base=base,
-        allow_replace=allow_replace,
-        preflight=not no_preflight,
-    )
+    with progress.step(_plan_step(stack, policy=not no_policy, preflight=not no_preflight, base=base)):
+        result = plan_stack(
+            stacks_dir,
+            stack,
+            policy=not no_policy,
+            policy_config=policy_config,
+            base=base,
+            allow_replace=allow_replace,
+            preflight=not no_preflight,
+        )
     if json_path:
         text = json.dumps(result.to_json(), indent=2) + "\n"
         if json_path == "-":
@@ -157,6 +158,14 @@ def plan(
     return EXIT_BLOCKED if result.blocked else EXIT_CLEAN
 
 
+def _plan_step(stack: str, *, policy: bool, preflight: bool, base: str | None) -> str:
+    """What the spinner names while the plan runs: the parts that run together (the program, the policy pack's
+    process and the preflight thread start at once in plan_stack), then the comparison with --base."""
+    parts = ["program"] + (["policy pack"] if policy else []) + (["preflight"] if preflight else [])
+    parts += [f"plan at {base}"] if base is not None else []
+    return f"planning {stack}: {', '.join(parts)}"
+
+
 @policy_app.command("list")
 def policy_list(
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
@@ -168,7 +177,7 @@ def policy_list(
         table.add_column(column)
     for rule in CATALOGUE:
         table.add_row(rule.id, rule.title, rule.severity, rule.enforcement_for(environment), rule.remediation)
-    Console().print(table)
+    print_table(Console(), table)
 
 
 @policy_app.command("show")
@@ -243,5 +252,6 @@ def policy_export_azure(
     from .policy.azure_policy import write_initiative
 
     check_environment(environment)
-    written = write_initiative(output, environment, management_group=management_group)
+    with progress.step("writing the Azure Policy initiative"):
+        written = write_initiative(output, environment, management_group=management_group)
     Console().print(f"wrote {len(written)} files to {output} (initiative.json + {len(written) - 1} definitions)")

@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fleet.findings import PolicyFinding
+from fleet.output import print_table
 
 
 def finding_text(f: PolicyFinding) -> str:
@@ -30,4 +31,4 @@ def render_suppressed(findings: list[PolicyFinding], console: Console) -> None:
         table.add_column(column, overflow="fold")
     for f, s in suppressed:
         table.add_row(f.rule, f.enforcement, escape(f.resource), escape(f.message), escape(s.reason), s.expires)
-    console.print(table)
+    print_table(console, table)

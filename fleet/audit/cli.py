@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from fleet import progress
 from fleet.errors import bad_option, exit_code
 from fleet.output import write_output
 
@@ -41,9 +42,13 @@ def audit_command(
     from fleet.azure.errors import azure_errors
 
     azure = _azure_context(cloud)
-    with azure_errors("fleet audit"):
+    with (
+        azure_errors("fleet audit"),
+        progress.step(f"reading {len(subscription)} subscription(s) through Resource Graph"),
+    ):
         rows = read_fleet(azure.resource_graph(), subscription)  # type: ignore[attr-defined]
-    report = audit(group_fleet(rows), configs)
+    with progress.step("judging every cluster against the baseline"):
+        report = audit(group_fleet(rows), configs)
     render_table(report, Console())
     if json_path:
         write_output(json_path, json.dumps(to_json(report), indent=2) + "\n")

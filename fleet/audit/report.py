@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fleet.findings import describe
+from fleet.output import print_table
 from policies.baseline import ENVIRONMENTS
 
 from .evaluate import FLUX_V1, AuditReport, ClusterResult
@@ -61,7 +62,7 @@ def render_table(report: AuditReport, console: Console, *, limit: int = 50) -> N
             "[red]" + ", ".join(c.failed) + "[/]" if c.failed else "[green]none[/]",
             ", ".join(c.warned),
         )
-    console.print(table)
+    print_table(console, table)
     if len(ordered) > limit:
         console.print(f"… and {len(ordered) - limit} more clusters (see --json or --html)")
     failing = sum(1 for c in report.clusters if c.failed)

@@ -13,13 +13,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from components.spec.problems import SpecError
-from fleet import project
+from fleet import progress, project
 from fleet.errors import BadInput, bad_option, exit_code
 from fleet.executors.base import Executor
 from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
 from fleet.name_options import checked_name
-from fleet.output import write_output
+from fleet.output import print_item, print_table, write_output
 from fleet.project import StacksDirOption
 
 from .derive import Derivation
@@ -113,16 +113,18 @@ def plan_command(
     from .plan_diff import dr_plan_diff
 
     console = Console()
-    derivation, text = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
+    with progress.step(f"deriving the DR stack of {source}@{ref} in {region}"):
+        derivation, text = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
     d = derivation
     written = stack_path(stacks_dir, d.target_stack)
     console.print(f"wrote [bold]{escape(str(written))}[/] from {source}@{ref}")
     for change in d.changes:
-        console.print(f"  [green]•[/] {escape(change)}")
+        print_item(console, "[green]•[/]", escape(change))
     console.print("[yellow]must change outside this stack:[/]")
     for item in d.must_change:
-        console.print(f"  [yellow]![/] {escape(item)}")
-    rows = dr_plan_diff(source, text, d.source_cluster, d.target_stack, d.text(), d.cluster_name)
+        print_item(console, "[yellow]![/]", escape(item))
+    with progress.step(f"planning {d.target_stack} and {source}@{ref} to compare them"):
+        rows = dr_plan_diff(source, text, d.source_cluster, d.target_stack, d.text(), d.cluster_name)
     # A new stack: every resource is a create, as `pulumi preview` of a stack without state shows; the last column
     # says how each differs from its source counterpart (the renaming accounted for).
     table = Table(title=f"plan of {d.target_stack} against {source}@{ref}", title_justify="left")
@@ -135,7 +137,7 @@ def plan_command(
             differs = ", ".join(p.path for p in row.differs) or "(same as the source)"
         r = row.resource
         table.add_row("[green]+ create[/]", escape(f"{r.type.rsplit(':', 1)[-1]} {r.name}"), escape(differs))
-    console.print(table)
+    print_table(console, table)
     console.print(f"Resources:\n    + {len(rows)} to create", soft_wrap=True)
 
 
@@ -149,11 +151,11 @@ def _render_timeline(timeline: object, console: Console) -> None:
     for phase, (start, end) in timeline.ordered():
         table.add_row(phase, f"{start:.1f}", f"{end:.1f}", f"{end - start:.1f}")
     table.add_row("[bold]total[/]", "", "", f"[bold]{timeline.total:.1f}[/]")
-    console.print(table)
+    print_table(console, table)
     style = "green" if timeline.ok else "red"
     console.print(f"[{style}]{escape(timeline.detail)}[/]")
     for item in timeline.failing:
-        console.print(f"  [red]✗[/] {escape(item)}")
+        print_item(console, "[red]✗[/]", escape(item))
 
 
 def _executor_and_gate(
@@ -207,7 +209,8 @@ def recreate_command(
         derivation, _ = derive_to_file(source, region, ref, name_suffix, stack_name, zones, force, stacks_dir)
         return derivation.target_stack
 
-    timeline = recreate(derive, executor, gate)
+    with progress.step(f"recreating {source} in {region}: derive, pulumi up, wait for Flux"):
+        timeline = recreate(derive, executor, gate)
     _render_timeline(timeline, Console())
     if json_path:
         write_output(json_path, json.dumps(timeline.to_json(), indent=2) + "\n")
@@ -254,15 +257,16 @@ def drill_command(
         derivation, _ = derive_to_file(source, region, ref, "drill", name, zones, False, stacks_dir)
         return derivation.target_stack
 
-    drill = run_drill(
-        derive,
-        executor,
-        gate,
-        report=report,
-        remove_stack_file=lambda stack: stack_path(stacks_dir, stack).unlink(missing_ok=True),
-        context={"source": source, "region": region, "ref": ref},
-        keep=keep,
-    )
+    with progress.step(f"drilling {source} in {region}: recreate, verify" + ("" if keep else ", tear down")):
+        drill = run_drill(
+            derive,
+            executor,
+            gate,
+            report=report,
+            remove_stack_file=lambda stack: stack_path(stacks_dir, stack).unlink(missing_ok=True),
+            context={"source": source, "region": region, "ref": ref},
+            keep=keep,
+        )
     console = Console()
     _render_timeline(drill.timeline, console)
     console.print(
@@ -291,7 +295,7 @@ def export_command(
 
     from .export import read_cluster
 
-    with azure_errors("fleet dr export"):
+    with azure_errors("fleet dr export"), progress.step("reading the cluster and its Flux resources from Azure"):
         live = read_cluster(AzureContext(cloud=cloud), cluster_id)
     write_export(live, stack, environment, force, stacks_dir, Console())
 
@@ -328,5 +332,5 @@ def write_export(live: object, stack: str, environment: str, force: bool, stacks
         sys.stderr.writelines(f"{p}\n" for p in error.problems)
     console.print(f"wrote {escape(str(target))}")
     for item in exported.todo:
-        console.print(f"  [yellow]![/] {escape(item)}")
+        print_item(console, "[yellow]![/]", escape(item))
     return target

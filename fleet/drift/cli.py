@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fleet import project
+from fleet import progress, project
 from fleet.errors import bad_option, exit_code
 from fleet.name_options import checked_name
-from fleet.output import write_output
+from fleet.output import print_table, write_output
 from fleet.project import StacksDirOption
 
 
@@ -46,10 +46,11 @@ def drift_command(
         raise bad_option("--cloud", cloud, ", ".join(CLOUDS))
     loaded = load_stack(stacks_dir, stack)
     sub = subscription_of(loaded, subscription)
-    plan = plan_stack(stacks_dir, stack, policy=False)
+    with progress.step(f"planning {stack}"):
+        plan = plan_stack(stacks_dir, stack, policy=False)
     from fleet.azure.errors import azure_errors
 
-    with azure_errors("fleet drift"):
+    with azure_errors("fleet drift"), progress.step(f"reading {stack}'s live resources from Azure"):
         drifts = compare(plan, read_live(_azure_context(cloud), sub, loaded))  # type: ignore[arg-type]
     if json_path:
         text = json.dumps(
@@ -65,5 +66,5 @@ def drift_command(
             table.add_column(column, overflow="fold")
         for d in drifts:
             table.add_row(escape(d.resource), escape(d.path), escape(repr(d.planned)), escape(repr(d.live)))
-        Console().print(table)
+        print_table(Console(), table)
     return exit_code(not drifts)

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fleet.errors import bad_option
+from fleet.output import print_table
 from policies.baseline.facts import STALE_AFTER_DAYS, FactTable, table, table_names
 
 
@@ -42,8 +44,9 @@ def facts_command(
         overview.add_column(column, overflow="fold")
     for t in tables:
         age = f"{t.age_days(today)} d" + (" [yellow]stale[/yellow]" if t.is_stale(today) else "")
-        overview.add_row(t.name, t.title, str(len(t.rows)), t.retrieved.isoformat(), age, "\n".join(t.sources))
-    console.print(overview)
+        sources = "\n".join(escape(s) for s in t.sources)
+        overview.add_row(t.name, escape(t.title), str(len(t.rows)), t.retrieved.isoformat(), age, sources)
+    print_table(console, overview)
     for t in tables:
         if t.is_stale(today):
             console.print(f"advisory: {t.name} was read {t.age_days(today)} days ago; refresh it from its source")
@@ -70,7 +73,7 @@ def _print_rows(console: Console, t: FactTable, today: date) -> None:
         rows.add_column(column, overflow="fold")
     for row in t.rows:
         rows.add_row(*(_cell(row.get(c)) for c in columns))
-    console.print(rows)
+    print_table(console, rows)
     console.print(f"retrieved {t.retrieved.isoformat()} ({t.age_days(today)} days ago) from:")
     for source in t.sources:
         console.print(f"  {source}", soft_wrap=True)
@@ -81,8 +84,9 @@ def _print_rows(console: Console, t: FactTable, today: date) -> None:
 
 
 def _cell(value: Any) -> str:
+    # Escaped: values are data (name patterns like `[a-z0-9]` would otherwise be read as rich markup and vanish).
     if value is None:
         return ""
     if isinstance(value, list):
-        return "\n".join(str(v) for v in value)
-    return str(value)
+        return "\n".join(escape(str(v)) for v in value)
+    return escape(str(value))

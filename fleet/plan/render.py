@@ -14,6 +14,7 @@ from components.azure_types import SECRET, UNKNOWN
 from components.spec.graph import dependency_order
 from fleet.finding_tables import finding_text, render_suppressed
 from fleet.findings import SDK_MODEL, how_to_fix
+from fleet.output import print_table
 
 from .changes import PropertyChange
 from .model import Plan, PlannedResource
@@ -113,7 +114,7 @@ def render_plan(plan: Plan, console: Console) -> None:
         for f in ordered:
             style = "red" if f.enforcement == "mandatory" else "yellow"
             table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", f.severity, escape(f.resource), finding_text(f))
-        console.print(table)
+        print_table(console, table)
         _how_to_fix(console, [f.rule for f in ordered])
     render_suppressed(plan.findings, console)
     for violation in plan.guard_violations:

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fleet import project
+from fleet import progress, project
 from fleet.errors import exit_code
 from fleet.findings import how_to_fix
 from fleet.name_options import checked_name
-from fleet.output import write_output
+from fleet.output import print_table, write_output
 from fleet.project import StacksDirOption
 
 
@@ -30,7 +30,8 @@ def preflight_command(
     stacks_dir = project.stacks_dir(stacks_dir)
     from . import preflight_stack
 
-    report = preflight_stack(stacks_dir, stack, repo=repo, ref=ref)
+    with progress.step(f"preflight of {stack}: fetching the source, building every kustomization"):
+        report = preflight_stack(stacks_dir, stack, repo=repo, ref=ref)
     if json_path:
         data = {
             "stack": stack,
@@ -66,7 +67,7 @@ def render(report: object, console: Console) -> None:
         for f in active:
             style = "red" if f.enforcement == "mandatory" else "yellow"
             table.add_row(f.rule, f"[{style}]{f.enforcement}[/]", escape(f.resource), finding_text(f))
-        console.print(table)
+        print_table(console, table)
         for line in how_to_fix([f.rule for f in active]):
             console.print(f"[dim]to fix[/] {escape(line)}")
     render_suppressed(report.findings, console)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fleet import project
+from fleet import progress, project
 from fleet.name_options import checked_name
 from fleet.output import write_output
 from fleet.project import StacksDirOption
@@ -29,7 +29,8 @@ def render_bicep(
     stacks_dir = project.stacks_dir(stacks_dir)
     from .bicep import render_bicep_params
 
-    text = render_bicep_params(stacks_dir, stack, key_vault_id=key_vault_id)
+    with progress.step(f"rendering {stack} for bicep"):
+        text = render_bicep_params(stacks_dir, stack, key_vault_id=key_vault_id)
     if output:
         write_output(output, text)
     else:

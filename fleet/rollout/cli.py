@@ -10,13 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fleet import project
+from fleet import progress, project
 from fleet.errors import EXIT_CLEAN, BadInput, bad_option, exit_code
 from fleet.name_options import checked_name
-from fleet.output import write_output
+from fleet.output import print_table, write_output
 from fleet.project import StacksDirOption
 
 from .engine import RolloutResult, rollout
@@ -90,18 +89,17 @@ def rollout_command(
     today = {name: provenance(name) for name in selected}  # a stack file that does not load stops here too
     runner = _runner(stacks_dir, dry_run, base, allow_replace, cloud, subscription, gate_timeout)
     console = Console()
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as progress:
-        tasks = {ring.name: progress.add_task(f"ring {ring.name}", total=len(ring.stacks)) for ring in fleet.rings}
+    # One bar per ring over the stacks selected in it (a ring with none selected has no idle bar).
+    totals = {f"ring {ring.name}": n for ring in fleet.rings if (n := sum(s in selected for s in ring.stacks))}
+    with progress.bars(totals, console) as bar:
 
         def listener(ring: str, name: str, outcome: StackOutcome | None) -> None:
             if outcome is None:
-                progress.console.print(f"[dim]{ring}[/] {name}: started")
+                bar.note(f"[dim]{ring}[/] {name}: started")
                 return
-            progress.advance(tasks[ring])
+            bar.advance(f"ring {ring}")
             mark = "[green]✓[/]" if outcome.ok else f"[red]✗ {outcome.phase}[/]"
-            progress.console.print(f"[dim]{ring}[/] {name}: {mark} {escape(outcome.detail)}")
+            bar.note(f"[dim]{ring}[/] {name}: {mark} {escape(outcome.detail)}")
 
         result = rollout(
             fleet,
@@ -181,7 +179,7 @@ def _summary(result: RolloutResult, console: Console) -> None:
         table.add_row("", name, "[dim]skipped[/]", "", "", escape(why))
     for name in result.not_started:
         table.add_row("", name, "[yellow]not started[/]", "", "", "")
-    console.print(table)
+    print_table(console, table)
     if result.halted_at:
         console.print(f"[red]halted:[/] ring {result.halted_at} went over its failure threshold")
     if result.dry_run:

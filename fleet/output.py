@@ -61,13 +61,15 @@ def _fit_columns(console: Console, table: Table) -> bool:
         return True  # rich gives every column its natural width
     if sum(shortest for shortest, _ in ranges) > room:
         return False
-    # From the longest words up, the spare width shared in proportion to each column's remaining text.
+    # From the longest words up, the spare width filled level: the columns needing least get all they need (a
+    # "+ create" stays on one line), the rest share what is left evenly.
     spare = room - sum(shortest for shortest, _ in ranges)
-    wants = [widest - shortest for shortest, widest in ranges]
-    total = sum(wants)
-    widths = [shortest + spare * want // total for (shortest, _), want in zip(ranges, wants, strict=True)]
-    for index in sorted(range(len(widths)), key=lambda i: wants[i], reverse=True)[: room - sum(widths)]:
-        widths[index] += 1  # the rounding remainder, to the columns with the most text
+    widths = [shortest for shortest, _ in ranges]
+    order = sorted(range(len(ranges)), key=lambda i: ranges[i][1] - ranges[i][0])
+    for position, index in enumerate(order):
+        share = min(ranges[index][1] - ranges[index][0], spare // (len(order) - position))
+        widths[index] += share
+        spare -= share
     if any(width < min(widest, CRAMPED) for width, (_, widest) in zip(widths, ranges, strict=True)):
         return False  # text squeezed into a sliver of a column reads worse than text below its row
     for column, width in zip(table.columns, widths, strict=True):

@@ -21,6 +21,7 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.spinner import Spinner
+from rich.text import Text
 
 # A step quicker than this never shows: no flicker for the common fast case (issue 14: "more than two seconds").
 DELAY_SECONDS = 2.0
@@ -104,7 +105,7 @@ class _Spinner:
         self.display = _Delayed(Live(self.spinner, **_live_options(console)), delay)
 
     def show(self) -> None:
-        self.spinner.update(text=" > ".join(self.steps))
+        self.spinner.update(text=Text(" > ".join(self.steps)))  # plain text: a ref or a path is not markup
         self.display.refresh()  # every step is drawn at least once, however short
 
 
@@ -115,13 +116,14 @@ def step(description: str) -> Iterator[None]:
     A step inside a bar, or on another thread, shows nothing: one display at a time.
     """
     global _active
+    main = threading.current_thread() is threading.main_thread()
     with _lock:
         outer = _active
-        if outer is None and threading.current_thread() is threading.main_thread():
+        if outer is None and main:
             where = _terminal()
             if where is not None:
                 _active = _Spinner(*where)
-        spinner = _active if isinstance(_active, _Spinner) else None
+        spinner = _active if isinstance(_active, _Spinner) and main else None
         if spinner is not None:
             spinner.steps.append(description)
             spinner.show()

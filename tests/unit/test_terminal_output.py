@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,21 @@ def test_a_step_inside_a_step_names_both_and_the_spinner_is_gone_after() -> None
     drawn = screen.getvalue()
     assert "preflight of dev > building apps" in drawn and "preflight of dev > building infra" in drawn
     assert "\x1b[2K" in drawn, "transient: the line is erased when the step ends"
+
+
+def test_a_step_on_another_thread_draws_nothing() -> None:
+    """plan_stack runs the preflight on a thread: one display, owned by the main thread."""
+
+    def worker() -> None:
+        with progress.step("building apps"):
+            pass
+
+    screen = io.StringIO()
+    with progress.use_console(Console(file=screen, force_terminal=True, width=WIDTH)), progress.step("plan dev"):
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+    assert "plan dev" in screen.getvalue() and "building apps" not in screen.getvalue()
 
 
 def test_no_console_no_progress() -> None:

@@ -47,8 +47,8 @@ _OTHERS = [
     Described(
         "PREFLIGHT-002",
         "The path builds with kustomize",
-        "Run `kubectl kustomize <path>` on the source at the pinned ref and fix what it reports; a file refused for"
-        " its aliases, nesting or size must be simplified.",
+        "Run `kubectl kustomize --load-restrictor LoadRestrictionsNone <path>` on the source at the pinned ref and fix"
+        " what it reports.",
     ),
     Described(
         "PREFLIGHT-003",
@@ -145,6 +145,24 @@ _OTHERS = [
         "Suppression annotations are well formed",
         "Write aksfleet.io/suppress as `RULE: reason; expires=YYYY-MM-DD`, one per line, for a rule about the object"
         " and a date at most a year ahead (README: Suppressions).",
+    ),
+    Described(
+        "PREFLIGHT-020",
+        "Every path a kustomization loads is inside the source",
+        "Keep what the kustomization loads (resources, patches, generators' files, components) inside the repository:"
+        " Flux builds with LoadRestrictionsNone confined to the source root and cannot read anything outside it.",
+    ),
+    Described(
+        "PREFLIGHT-021",
+        "A folder without a kustomization file holds only Kubernetes YAML",
+        "Add a kustomization.yaml that lists the manifests, or move the file that is not a Kubernetes object (or"
+        " list it in .sourceignore): Flux generates a kustomization from every .yaml/.yml file in such a folder.",
+    ),
+    Described(
+        "PREFLIGHT-022",
+        "Committed YAML stays within the limits",
+        "Simplify the file named: fewer aliases, less nesting, or split it; the limits (size, depth, alias"
+        " expansion) protect the machines that read the repository.",
     ),
 ]
 OTHERS: dict[str, Described] = {d.id: d for d in _OTHERS}

@@ -43,10 +43,18 @@ def kubectl_command() -> str:
     return str(found)
 
 
+# The distinct ways a path fails to build, each its own finding id (fleet/findings.py).
+BUILD_FAILS = "PREFLIGHT-002"  # kustomize itself refuses the kustomization
+LOADS_OUTSIDE = "PREFLIGHT-020"  # a path it loads (or the folder itself) is outside the source
+NOT_KUBERNETES_YAML = "PREFLIGHT-021"  # a folder Flux generates a kustomization for holds a non-Kubernetes file
+OVER_YAML_LIMITS = "PREFLIGHT-022"  # a committed file, or the build, is past the YAML limits (files.py)
+
+
 @dataclass
 class Build:
     objects: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
+    rule: str = BUILD_FAILS  # which of the ids above `error` is
 
 
 class Builder:
@@ -64,7 +72,7 @@ class Builder:
             try:
                 self.cache[key] = self._build(confine(real_root, directory), real_root)
             except Outside as err:
-                self.cache[key] = Build(error=f"the folder {err.reason}")
+                self.cache[key] = Build(error=f"the folder {err.reason}", rule=LOADS_OUTSIDE)
         return self.cache[key]
 
     def _build(self, directory: Path, root: Path) -> Build:
@@ -73,7 +81,7 @@ class Builder:
             return self._kustomize(directory, root)
         generated = generate(directory, root)
         if isinstance(generated, str):
-            return Build(error=generated)
+            return Build(error=generated, rule=NOT_KUBERNETES_YAML)
         try:
             return self._kustomize(directory, root)
         finally:
@@ -84,7 +92,7 @@ class Builder:
     def _kustomize(self, directory: Path, root: Path) -> Build:
         escape = outside_reference(root, directory)
         if escape:
-            return Build(error=escape)
+            return Build(error=escape, rule=LOADS_OUTSIDE)
         # `directory` is absolute (confined and resolved by build()), and `--` ends kubectl's options before it
         # anyway. A missing kubectl is one environment line (exit 2), not a finding against the source.
         out = process.run(
@@ -103,5 +111,5 @@ class Builder:
         try:
             objects = [d for d in load_yaml_documents(text, "the build") if isinstance(d, dict)]
         except SpecError as err:
-            return Build(error="; ".join(p.message for p in err.problems))
+            return Build(error="; ".join(p.message for p in err.problems), rule=OVER_YAML_LIMITS)
         return Build(objects=objects)

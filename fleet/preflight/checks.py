@@ -177,7 +177,7 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
             )
             continue
         if build.error:
-            ctx.add("PREFLIGHT-002", name, f"kustomize build of {kustomization.path!r} fails: {build.error}")
+            ctx.add(build.rule, name, f"kustomize build of {kustomization.path!r} fails: {build.error}")
             continue
         ctx.checked.append(f"{name}: {kustomization.path or '.'} ({len(build.objects)} objects)")
         defined: dict[str, str] = {}

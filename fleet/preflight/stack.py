@@ -13,7 +13,7 @@ from fleet.findings import PolicyFinding
 from fleet.fleetfile import load_fleet
 from fleet.gitrepo import repo_root
 
-from .build import Builder
+from .build import OVER_YAML_LIMITS, Builder
 from .checks import KEY_VAULT_SECRETS_PROVIDER_GROUPS, Context, check_configuration
 from .source import SourceTree, open_source, ref_name
 from .stage import Link, Staged, stage
@@ -136,7 +136,7 @@ def _check(
     for link in copy.links:
         _link_finding(ctx, link)
     for path, problem in copy.refused:
-        ctx.add("PREFLIGHT-002", "(source)", f"{path} is refused, not built ({problem}); a build that needs it fails")
+        ctx.add(OVER_YAML_LIMITS, "(source)", f"{path} is refused, not built ({problem}); a build that needs it fails")
     if copy.problem:
         ctx.add("PREFLIGHT-009", "(source)", copy.problem)
     else:

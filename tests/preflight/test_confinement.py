@@ -118,7 +118,7 @@ CASES: dict[str, tuple[Callable[[Path, Path], None], Callable[[Path, Path], list
         _base_outside,
         lambda g, c: [
             (
-                "PREFLIGHT-002",
+                "PREFLIGHT-020",
                 "kustomize build of './apps/prod' fails: apps/prod/kustomization.yaml: resources[0]: "
                 f"{os.path.relpath(c, g / 'apps' / 'prod')!r} leaves the source; accepted: a path inside the source",
             )

@@ -139,7 +139,7 @@ def test_upstreams_relbase_builds_as_in_flux(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, relbase)
     report = preflight_stack(make_stack(tmp_path, add), "x", repo=str(repo))
     rules = {f.rule for f in report.findings if f.resource == "platform/case"}
-    assert "PREFLIGHT-002" not in rules, [f.message for f in report.findings]
+    assert not rules & {"PREFLIGHT-002", "PREFLIGHT-020"}, [f.message for f in report.findings]
     assert "case: ./clusters/staging/flux-system (2 objects)" in [line.strip() for line in report.checked]
 
 
@@ -188,6 +188,8 @@ def test_a_file_outside_the_source_is_refused_naming_it_and_never_read(tmp_path:
     assert token not in result.stdout + result.stderr, "a file outside the source was read"
     report = json.loads(result.stdout)
     found = [f["message"] for f in report["findings"] if f["resource"] == "platform/case"]
+    rules = [f["rule"] for f in report["findings"] if f["resource"] == "platform/case"]
+    assert rules == ["PREFLIGHT-020"], rules
     assert len(found) == 1 and found[0].startswith("kustomize build of './deploy/web' fails: "), found
     assert f"{named!r} " in found[0], found[0]
     assert any(why in found[0] for why in (" leaves the source;", " is an absolute path, outside the source;"))
@@ -219,7 +221,7 @@ def test_ignored_files_in_a_plain_folder_are_not_seen(tmp_path: Path) -> None:
     found, _ = _case(tmp_path, files, "./deploy/plain")
     assert found == [
         (
-            "PREFLIGHT-002",
+            "PREFLIGHT-021",
             "mandatory",
             "kustomize build of './deploy/plain' fails: failed to decode Kubernetes YAML from"
             " deploy/plain/values.yaml: missing kind in object",
@@ -241,7 +243,7 @@ def test_default_patterns_drop_sops_config_unless_the_repository_has_its_own(tmp
     found, _ = _case(tmp_path / "b", {**files, ".sourceignore": "*.md\n"}, "./deploy/plain")
     assert [(rule, message.split(": ", 1)[1]) for rule, _, message in found] == [
         (
-            "PREFLIGHT-002",
+            "PREFLIGHT-021",
             "failed to decode Kubernetes YAML from deploy/plain/.github/workflows/ci.yml: missing kind in object",
         )
     ]
@@ -293,7 +295,7 @@ def test_a_file_that_is_not_kubernetes_yaml_is_a_finding_never_a_crash(
     )
     assert found == [
         (
-            "PREFLIGHT-002",
+            "PREFLIGHT-021",
             "mandatory",
             f"kustomize build of './deploy/plain' fails: failed to decode Kubernetes YAML from deploy/plain/bad.yaml:"
             f" {problem}",

@@ -298,7 +298,7 @@ def test_a_yaml_bomb_in_the_repository_is_refused_before_kustomize_reads_it(tmp_
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
     )
     found = findings(tmp_path, lambda repo: (repo / "apps/base/podinfo/network-policy.yaml").write_text(bomb))
-    refused = [f for f in found if f[0] == "PREFLIGHT-002" and f[1].endswith("(source)")]
+    refused = [f for f in found if f[0] == "PREFLIGHT-022" and f[1].endswith("(source)")]
     assert refused and "apps/base/podinfo/network-policy.yaml is refused" in refused[0][2]
     assert "expands to more than" in refused[0][2]
     # The kustomization that lists the file fails on the missing file, instead of kustomize expanding the bomb.

@@ -26,7 +26,7 @@ def audit_command(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
 ) -> int:
-    """Audit every AKS cluster of the subscriptions: a clusters-by-rules matrix. Exit 1 when a mandatory rule fails."""
+    """Audit every AKS cluster of the subscriptions, most at risk first. Exit 1 when a mandatory rule fails."""
     from fleet.azure import CLOUDS
     from fleet.policy.config import config_path, load_config
     from policies.baseline import ENVIRONMENTS

@@ -54,11 +54,14 @@ def render_table(report: AuditReport, console: Console, *, limit: int = 50) -> N
     table = Table(title=f"fleet audit: {len(report.clusters)} clusters", title_justify="left")
     for column in ("cluster", "env", "mandatory failures", "advisory"):
         table.add_column(column, overflow="fold")
-    ordered = sorted(report.clusters, key=lambda c: (-len(c.failed), -len(c.warned), c.cluster.name))
-    for c in ordered[:limit]:
+    # The HTML report's order: most at risk first (mandatory failures in prod, an unknown environment judged as
+    # prod), so the first screen of a 500-cluster fleet is the one to act on.
+    ordered = risk_order(report)
+    for view in ordered[:limit]:
+        c = view.result
         table.add_row(
             escape(c.cluster.name),
-            c.environment,
+            f"{UNKNOWN} (judged as prod)" if view.unknown_environment else c.environment,
             "[red]" + ", ".join(c.failed) + "[/]" if c.failed else "[green]none[/]",
             ", ".join(c.warned),
         )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
 from typing import Any
 
 from markupsafe import escape
+from rich.console import Console
 
 from components.azure_types import (
     ARM_SERVED,
@@ -20,7 +22,7 @@ from components.azure_types import (
 )
 from fleet.audit.evaluate import audit
 from fleet.audit.normalize import cluster_id_of, group_fleet
-from fleet.audit.report import risk_order, to_html, to_json
+from fleet.audit.report import render_table, risk_order, to_html, to_json
 from fleet.findings import describe
 from fleet.policy.config import config_path, load_config
 from policies.baseline import ENVIRONMENTS
@@ -221,6 +223,21 @@ def test_clusters_are_ordered_by_risk_prod_mandatory_failures_first() -> None:
     untagged = next(c for c in ordered if c.name == "e-untagged")
     assert untagged.unknown_environment and untagged.tag is None and untagged.environment == "unknown"
     assert untagged.result.environment == "prod"
+
+
+def test_the_terminal_table_lists_clusters_in_the_reports_risk_order() -> None:
+    """Before: sorted by failure count, so a noisy dev cluster led and an untagged one read as plain "prod"."""
+    rows = _fleet(
+        ("a-dev-noisy", {"environment": "dev"}, {"disableLocalAccounts": False, **PUBLIC_API}),
+        ("b-prod-one", {"environment": "prod"}, {"disableLocalAccounts": False, **PUBLIC_API}),
+        ("e-untagged", None, {"disableLocalAccounts": False}),
+    )
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    render_table(audit(group_fleet(rows), CONFIGS), console)
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    order = [name for line in lines for name in ("a-dev-noisy", "b-prod-one", "e-untagged") if name in line]
+    assert order == ["b-prod-one", "e-untagged", "a-dev-noisy"]
+    assert "unknown (judged as prod)" in next(line for line in lines if "e-untagged" in line)
 
 
 def test_the_html_report_shows_severity_remediation_totals_and_the_unknown_environment() -> None:

@@ -29,6 +29,9 @@ class ResourceChange:
     name: str
     op: Operation
     properties: list[PropertyChange] = field(default_factory=list)
+    # An AgentPool in System mode before or after the change: AKS needs one, so the guard protects it like the
+    # cluster, whatever property forces the replace (or for a delete, where no property changes).
+    system_pool: bool = False
 
     @property
     def replace_reasons(self) -> list[str]:

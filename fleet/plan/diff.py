@@ -32,10 +32,13 @@ def diff_plans(old: Plan | None, new: Plan) -> list[ResourceChange]:
         props = _property_changes(previous, resource)
         if props:
             op: Operation = "replace" if any(p.forces_replace for p in props) else "update"
-            changes.append(ResourceChange(urn, resource.type, resource.name, op, props))
+            system = _system_pool(previous) or _system_pool(resource)
+            changes.append(ResourceChange(urn, resource.type, resource.name, op, props, system_pool=system))
     for urn, resource in before.items():
         if urn not in after:
-            changes.append(ResourceChange(urn, resource.type, resource.name, "delete"))
+            changes.append(
+                ResourceChange(urn, resource.type, resource.name, "delete", system_pool=_system_pool(resource))
+            )
     return changes
 
 
@@ -45,7 +48,7 @@ def guard(changes: list[ResourceChange]) -> list[GuardViolation]:
     for change in changes:
         if change.op not in ("replace", "delete"):
             continue
-        protected = change.type in PROTECTED_TYPES or (change.type == AGENT_POOL.token and _is_system_pool(change))
+        protected = change.type in PROTECTED_TYPES or change.system_pool
         if protected:
             violations.append(
                 GuardViolation(f"{change.type.rsplit(':', 1)[-1]} {change.name}", change.op, change.replace_reasons)
@@ -53,8 +56,8 @@ def guard(changes: list[ResourceChange]) -> list[GuardViolation]:
     return violations
 
 
-def _is_system_pool(change: ResourceChange) -> bool:
-    return any(p.path == "mode" and "System" in (p.old, p.new) for p in change.properties)
+def _system_pool(resource: PlannedResource) -> bool:
+    return resource.type == AGENT_POOL.token and resource.inputs.get("mode") == "System"
 
 
 def _property_changes(old: PlannedResource, new: PlannedResource) -> list[PropertyChange]:

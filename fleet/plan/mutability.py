@@ -36,6 +36,8 @@ DOCUMENTED: dict[str, dict[str, str]] = {
     MANAGED_CLUSTER.token: {
         "dnsPrefix": f"{_AKS} #/definitions/ManagedClusterProperties/properties/dnsPrefix: 'This cannot be updated "
         "once the Managed Cluster has been created.'",
+        "fqdnSubdomain": f"{_AKS} #/definitions/ManagedClusterProperties/properties/fqdnSubdomain: 'This cannot be"
+        " updated once the Managed Cluster has been created.'",
         "networkProfile.outboundType": f"{_AKS} #/definitions/ContainerServiceNetworkProfile/properties/outboundType:"
         " 'This can only be set at cluster creation time and cannot be changed later.'",
         "securityProfile.azureKeyVaultKms.keyVaultNetworkAccess": "learn.microsoft.com/azure/aks/use-kms-etcd-"
@@ -66,6 +68,35 @@ DOCUMENTED: dict[str, dict[str, str]] = {
         "resourceName": "URL parameter",
         "resourceGroupName": "URL parameter",
         "location": "TrackedResource",
+    },
+}
+
+
+# Paths the hand-kept table before the swagger (REPLACE_ON_CHANGE, until 2026-12-02) called create-only, which no
+# source confirms as such: each is an in-place update here, and this says why, so that dropping one was a decision
+# (tests/unit/test_mutability.py checks that every path of the old table is either create-only or listed here).
+# An update Azure does not support is refused by Azure at `pulumi up` (an error, nothing deleted), not a replace.
+UPDATABLE: dict[str, dict[str, str]] = {
+    MANAGED_CLUSTER.token: {
+        "networkProfile.networkPlugin": "no create-only mark in the swagger; Learn upgrade-aks-ipam-and-dataplane:"
+        " an existing Azure CNI cluster is updated in place to overlay (`az aks update --network-plugin-mode"
+        " overlay --pod-cidr ...`)",
+        "networkProfile.podCidr": "no create-only mark in the swagger; set in place by the overlay upgrade (Learn"
+        " upgrade-aks-ipam-and-dataplane, `--pod-cidr`)",
+        "networkProfile.serviceCidr": "no create-only mark or note in the swagger and no Learn page found here: not"
+        " confirmed offline either way",
+        "networkProfile.dnsServiceIP": "no create-only mark or note in the swagger and no Learn page found here: not"
+        " confirmed offline either way",
+        "apiServerAccessProfile.enablePrivateCluster": "no create-only mark in the swagger; an existing cluster is"
+        " converted through API Server VNet Integration (Learn api-server-vnet-integration), not re-created",
+        "agentPoolProfiles[*].vnetSubnetID": "no create-only mark or note in the swagger and no Learn page found"
+        " here: not confirmed offline either way",
+    },
+    AGENT_POOL.token: {
+        "vnetSubnetID": "no create-only mark or note in the swagger and no Learn page found here: not confirmed"
+        " offline either way",
+        "osSKU": "no restriction in the swagger (#/definitions/OSSKU)",
+        "mode": "no restriction in the swagger (#/definitions/AgentPoolMode)",
     },
 }
 

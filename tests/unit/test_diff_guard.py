@@ -108,3 +108,30 @@ def test_unknown_base_ref_is_bad_input(history: Path) -> None:
     with pytest.raises(SpecError) as caught:
         plan_at_ref(history, "no-such-ref", "dev")
     assert str(caught.value.problems[0]).startswith("--base no-such-ref: cannot read the ref:")
+
+
+POOL = "azure-native:containerservice:AgentPool"
+
+
+def _system_pool_plan(plan: Plan) -> Plan:
+    resources = [
+        dataclasses.replace(r, inputs={**r.inputs, "mode": "System"}) if r.type == POOL else r for r in plan.resources
+    ]
+    return dataclasses.replace(plan, resources=resources)
+
+
+def test_a_system_agent_pool_is_guarded_whatever_forces_its_replace_and_when_deleted() -> None:
+    """Before: only a change *of* `mode` made a pool count as a system pool; a System pool replaced for its vmSize,
+    or deleted (no property changes), went through."""
+    base = _system_pool_plan(plan_for(STACKS_DIR, "prod-japaneast"))
+    assert any(r.type == POOL for r in base.resources), "the prod stack declares a separate pool"
+    resized = _with_inputs(base, POOL, vmSize="Standard_D8ds_v5")
+    (change,) = [c for c in diff_plans(base, resized) if c.type == POOL]
+    assert change.op == "replace" and [v.op for v in guard([change])] == ["replace"]
+    without_pool = dataclasses.replace(base, resources=[r for r in base.resources if r.type != POOL])
+    deleted = [c for c in diff_plans(base, without_pool) if c.type == POOL]
+    assert deleted and all(c.op == "delete" for c in deleted)
+    assert [v.op for v in guard(deleted)] == ["delete"] * len(deleted)
+    user_pool = plan_for(STACKS_DIR, "prod-japaneast")
+    user_deleted = [c for c in diff_plans(user_pool, without_pool) if c.type == POOL]
+    assert guard(user_deleted) == [], "a User pool may be replaced or deleted"

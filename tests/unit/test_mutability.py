@@ -12,7 +12,7 @@ import fleet.plan.create_only_derived as derived_module
 from fleet.plan.create_only_derived import DERIVED
 from fleet.plan.diff import diff_plans, guard
 from fleet.plan.model import Plan
-from fleet.plan.mutability import DOCUMENTED, create_only_paths, forces_replacement
+from fleet.plan.mutability import DOCUMENTED, UPDATABLE, create_only_paths, forces_replacement
 from tests.conformance.azure import swagger
 from tests.conftest import STACKS_DIR, plan_for
 
@@ -109,3 +109,51 @@ def test_every_documented_entry_says_where_it_is_documented() -> None:
     # The derived part and the documented part do not repeat each other.
     for pulumi_type, derived in DERIVED.items():
         assert not set(derived) & set(DOCUMENTED.get(pulumi_type, {})), pulumi_type
+
+
+# The hand-kept table the swagger replaced (fleet/plan/diff.py REPLACE_ON_CHANGE at 386ca0e), as data: every path
+# it named must now be create-only or listed in UPDATABLE with the reason, so that no path is dropped unnoticed.
+PREVIOUS_TABLE = {
+    CLUSTER: (
+        "resourceName",
+        "resourceGroupName",
+        "location",
+        "dnsPrefix",
+        "networkProfile.networkPlugin",
+        "networkProfile.podCidr",
+        "networkProfile.serviceCidr",
+        "networkProfile.dnsServiceIP",
+        "agentPoolProfiles[0].name",
+        "agentPoolProfiles[0].vmSize",
+        "agentPoolProfiles[0].osDiskType",
+        "agentPoolProfiles[0].availabilityZones",
+        "agentPoolProfiles[0].vnetSubnetID",
+        "apiServerAccessProfile.enablePrivateCluster",
+    ),
+    POOL: (
+        "agentPoolName",
+        "resourceName",
+        "resourceGroupName",
+        "vmSize",
+        "osDiskType",
+        "osSKU",
+        "availabilityZones",
+        "vnetSubnetID",
+        "maxPods",
+        "mode",
+    ),
+}
+
+
+@pytest.mark.parametrize(("pulumi_type", "path"), [(t, p) for t, paths in PREVIOUS_TABLE.items() for p in paths])
+def test_every_path_of_the_previous_table_is_create_only_or_says_why_not(pulumi_type: str, path: str) -> None:
+    create_only = forces_replacement(path, create_only_paths(pulumi_type))
+    updatable = [p for p in UPDATABLE.get(pulumi_type, {}) if forces_replacement(path, (p,))]
+    assert create_only != bool(updatable), (path, create_only, updatable)
+    for reason in UPDATABLE.get(pulumi_type, {}).values():
+        assert reason.strip()
+
+
+def test_fqdn_subdomain_is_create_only_as_the_swagger_says() -> None:
+    """managedClusters.json 2025-09-01: 'This cannot be updated once the Managed Cluster has been created.'"""
+    assert forces_replacement("fqdnSubdomain", create_only_paths(CLUSTER))

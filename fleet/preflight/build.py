@@ -23,7 +23,7 @@ from fleet import process, timeouts
 from fleet.errors import BadInput
 
 from .generator import generate
-from .references import kustomization_file, outside_reference
+from .references import config_escape, kustomization_file, outside_reference, plugin_folders
 
 
 def kubectl_command() -> str:
@@ -48,6 +48,8 @@ BUILD_FAILS = "PREFLIGHT-002"  # kustomize itself refuses the kustomization
 LOADS_OUTSIDE = "PREFLIGHT-020"  # a path it loads (or the folder itself) is outside the source
 NOT_KUBERNETES_YAML = "PREFLIGHT-021"  # a folder Flux generates a kustomization for holds a non-Kubernetes file
 OVER_YAML_LIMITS = "PREFLIGHT-022"  # a committed file, or the build, is past the YAML limits (files.py)
+# Folders used as plugins whose own plugins are folders, and so on: a bound, not a kustomize rule.
+_PLUGIN_FOLDER_DEPTH = 8
 
 
 @dataclass
@@ -89,10 +91,21 @@ class Builder:
             # built later must not see this one as having a kustomization.
             generated.unlink()
 
-    def _kustomize(self, directory: Path, root: Path) -> Build:
+    def _kustomize(self, directory: Path, root: Path, depth: int = 0) -> Build:
         escape = outside_reference(root, directory)
         if escape:
             return Build(error=escape, rule=LOADS_OUTSIDE)
+        # A folder named as a generator/transformer/validator gives its plugin configurations by being built;
+        # what those configurations load is checked before the build that uses them runs (references.py).
+        for folder, user in plugin_folders(root, directory):
+            if depth >= _PLUGIN_FOLDER_DEPTH:
+                return Build(error=f"plugin folders nest deeper than {_PLUGIN_FOLDER_DEPTH}", rule=BUILD_FAILS)
+            configs = self._kustomize(folder, root, depth + 1)
+            if configs.error:
+                return configs
+            shown = folder.relative_to(root).as_posix()
+            if problem := config_escape(root, user, configs.objects, f"the plugin folder {shown}"):
+                return Build(error=problem, rule=LOADS_OUTSIDE)
         # `directory` is absolute (confined and resolved by build()), and `--` ends kubectl's options before it
         # anyway. A missing kubectl is one environment line (exit 2), not a finding against the source.
         out = process.run(

@@ -313,3 +313,140 @@ def test_the_recorded_kustomize_versions_are_the_pinned_kubectls() -> None:
     assert reported["Kustomize Version"] == facts["preflight"]["kustomize"]
     assert facts["flux"]["kustomize"] != facts["preflight"]["kustomize"], "same kustomize: known_differences is stale"
     assert facts["known_differences"]
+
+
+def _plugin_cases(canary: Path) -> dict[str, tuple[dict[str, str], str]]:
+    """Plugin configurations that load a file outside the source: {files under deploy/}, the path named. Found by
+    review: kustomize reads them through the kustomization's loader, which LoadRestrictionsNone leaves unfenced."""
+    env = str(canary / "data.env")
+    up = f"../../../{canary.name}/data.env"
+    generator = f"apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: leak\nenvs:\n  - {env}\n"
+    patch = (
+        "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\npath: " + up + "\n"
+        "target:\n  kind: ConfigMap\n"
+    )
+    return {
+        "an inline generator (block scalar)": (
+            {
+                "web/kustomization.yaml": "generators:\n  - |\n"
+                + "".join(f"    {line}\n" for line in generator.splitlines())
+            },
+            env,
+        ),
+        "an inline generator on one line (flow mapping)": (
+            {
+                "web/kustomization.yaml": "generators:\n  - '{apiVersion: builtin, kind: SecretGenerator, metadata:"
+                f" {{name: leak}}, files: [k={env}]}}'\n"
+            },
+            env,
+        ),
+        "a generator configuration file": (
+            {"web/kustomization.yaml": "generators:\n  - ../gen/gen.yaml\n", "gen/gen.yaml": generator},
+            env,
+        ),
+        "a transformer folder whose build gives a PatchTransformer": (
+            {
+                "web/kustomization.yaml": "resources:\n  - cm.yaml\ntransformers:\n  - ../plugins\n",
+                "web/cm.yaml": CM.format(name="web"),
+                "plugins/kustomization.yaml": "resources:\n  - patch.yaml\n",
+                "plugins/patch.yaml": patch,
+            },
+            up,
+        ),
+        "a strategic merge patch transformer, inline": (
+            {
+                "web/kustomization.yaml": "resources:\n  - cm.yaml\ntransformers:\n  - |\n"
+                "    apiVersion: builtin\n    kind: PatchStrategicMergeTransformer\n    metadata:\n      name: s\n"
+                f"    paths:\n      - {env}\n",
+                "web/cm.yaml": CM.format(name="web"),
+            },
+            env,
+        ),
+        "a replacement transformer, inline": (
+            {
+                "web/kustomization.yaml": "resources:\n  - cm.yaml\ntransformers:\n  - |\n"
+                "    apiVersion: builtin\n    kind: ReplacementTransformer\n    metadata:\n      name: r\n"
+                f"    replacements:\n      - path: {up}\n",
+                "web/cm.yaml": CM.format(name="web"),
+            },
+            up,
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", list(_plugin_cases(Path("c"))))
+def test_a_plugin_configuration_loading_a_file_outside_the_source_is_refused_and_never_read(
+    tmp_path: Path, case: str
+) -> None:
+    token = f"canary{uuid.uuid4().hex[:12]}"
+    canary = tmp_path / "outside"
+    canary.mkdir()
+    (canary / "data.env").write_text(f"TOKEN={token}\n")
+    files, named = _plugin_cases(canary)[case]
+
+    def add(cluster: dict[str, Any]) -> None:
+        cluster["flux"]["platform"]["kustomizations"]["case"] = {"path": "./deploy/web"}
+
+    def write(repo: Path) -> None:
+        for relative, text in files.items():
+            _write(repo / "deploy" / relative, text)
+
+    repo = make_repo(tmp_path, write)
+    stacks = make_stack(tmp_path, add)
+    result = RUN.invoke(
+        cli.app, ["preflight", "-s", "x", "--repo", str(repo), "--stacks-dir", str(stacks), "--json", "-"]
+    )
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert token not in result.stdout + result.stderr, "a file outside the source was read"
+    report = json.loads(result.stdout)
+    found = [(f["rule"], f["message"]) for f in report["findings"] if f["resource"] == "platform/case"]
+    assert len(found) == 1 and found[0][0] == "PREFLIGHT-020", found
+    assert f"{named!r} " in found[0][1], found[0][1]
+
+
+def test_a_local_folder_with_git_in_its_name_is_a_folder_not_a_clone(tmp_path: Path) -> None:
+    """Review: `team_git/app` matched the `_git/` clone spelling although it is a folder of the source."""
+    files = {
+        "deploy/web/kustomization.yaml": "resources:\n  - ../team_git/app\n",
+        "deploy/team_git/app/kustomization.yaml": "resources:\n  - cm.yaml\n",
+        "deploy/team_git/app/cm.yaml": CM.format(name="team"),
+    }
+    found, checked = _case(tmp_path, files, "./deploy/web")
+    assert (found, checked) == ([], ["case: ./deploy/web (1 objects)"])
+
+
+def test_plugin_configurations_loading_files_inside_the_source_build(tmp_path: Path) -> None:
+    """The other side of the fence: inline and folder plugin configurations naming files of the source build."""
+    files = {
+        "deploy/web/kustomization.yaml": "namespace: kube-system\ngenerators:\n  - |\n    apiVersion: builtin\n"
+        "    kind: ConfigMapGenerator\n"
+        "    metadata:\n      name: settings\n    envs:\n      - ../shared/settings.env\n"
+        "transformers:\n  - ../plugins\n",
+        "deploy/shared/settings.env": "MODE=prod\n",
+        "deploy/plugins/kustomization.yaml": "resources:\n  - labels.yaml\n",
+        "deploy/plugins/labels.yaml": "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: l\n"
+        "labels:\n  team: web\nfieldSpecs:\n  - path: metadata/labels\n    create: true\n",
+    }
+    found, checked = _case(tmp_path, files, "./deploy/web")
+    assert (found, checked) == ([], ["case: ./deploy/web (1 objects)"])
+
+
+def test_ignore_files_split_lines_as_go_does() -> None:
+    """bufio.ScanLines: "\\n" ends a line and one "\\r" before it is dropped; \\v, \\u2028... are part of a line."""
+    patterns = sourceignore.read_patterns("a.yaml\r\nb\u2028c.yaml\n# note\r\n", [])
+    assert [p.parts for p in patterns] == [("a.yaml",), ("b\u2028c.yaml",)]
+
+
+def test_a_symlinked_sourceignore_inside_the_source_is_read_as_flux_reads_it(tmp_path: Path) -> None:
+    """Review: ReadIgnoreFile uses os.Open, which follows the link; preflight skipped it."""
+    (tmp_path / "rules.txt").write_text("drafts/\n")
+    (tmp_path / ".sourceignore").symlink_to("rules.txt")
+    patterns = sourceignore.load_patterns(tmp_path, lambda p: p.read_text())
+    assert sourceignore.matches(patterns, ["drafts"], True)
+
+
+def test_a_file_named_dot_yaml_is_yaml_to_the_generator(tmp_path: Path) -> None:
+    """Go's filepath.Ext(".yaml") is ".yaml": Flux's generator decodes it (os.path.splitext says no extension)."""
+    files = {"deploy/plain/.yaml": CM.format(name="dot"), "deploy/plain/cm.yaml": CM.format(name="plain")}
+    found, checked = _case(tmp_path, files, "./deploy/plain")
+    assert (found, checked) == ([], ["case: ./deploy/plain (2 objects)"])

@@ -70,7 +70,7 @@ def _scan(base: Path) -> list[Path]:
             path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False):
                 subfolders.append(path)
-            elif entry.is_file(follow_symlinks=False) and os.path.splitext(entry.name)[1] in (".yaml", ".yml"):
+            elif entry.is_file(follow_symlinks=False) and _go_ext(entry.name) in (".yaml", ".yml"):
                 found.append(path)
         # A folder is visited where Walk reaches it: before the names that sort after it. Sorting the whole list
         # by path parts afterwards gives the same order.
@@ -110,3 +110,8 @@ def _nil_in_list(value: Any) -> bool:
     if isinstance(value, list):
         return any(item is None or _nil_in_list(item) for item in value)
     return False
+
+
+def _go_ext(name: str) -> str:
+    """Go's filepath.Ext: from the last dot on, so `.yaml` itself is a YAML file (os.path.splitext says no)."""
+    return name[name.rindex(".") :] if "." in name else ""

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.spec.confine import Outside, confine
+
 IGNORE_FILE = ".sourceignore"
 EXCLUDE_VCS = ".git/,.gitignore,.gitmodules,.gitattributes"
 EXCLUDE_EXT = "*.jpg,*.jpeg,*.gif,*.png,*.wmv,*.flv,*.tar.gz,*.zip"
@@ -107,7 +109,10 @@ def parse_pattern(text: str, domain: list[str] | tuple[str, ...] | None) -> Patt
 
 def read_patterns(text: str, domain: list[str]) -> list[Pattern]:
     """sourceignore `ReadPatterns`: every line that is not blank and does not start with `#`."""
-    return [parse_pattern(s, domain) for s in text.splitlines() if not s.startswith("#") and s.strip()]
+    # bufio.ScanLines: lines end at "\n" only, one trailing "\r" dropped (str.splitlines would also split at
+    # \v, \f, \x1c-\x1e, \x85, \u2028, \u2029).
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return [parse_pattern(s, domain) for s in lines if not s.startswith("#") and s.strip()]
 
 
 def vcs_patterns(domain: list[str]) -> list[Pattern]:
@@ -143,7 +148,16 @@ def load_patterns(root: Path, read: Callable[[Path], str]) -> list[Pattern]:
     while pending:
         folder, domain = pending.pop()
         ignore = folder / IGNORE_FILE
-        if ignore.is_file() and not ignore.is_symlink():
+        if ignore.is_symlink():
+            # sourceignore ReadIgnoreFile opens it with os.Open, which follows the link: its target is read when it
+            # stays inside the source (one outside is not read here, whatever Flux would find there).
+            try:
+                target: Path | None = confine(root, ignore)
+            except Outside:
+                target = None
+            if target is not None and target.is_file():
+                patterns += read_patterns(read(target), domain)
+        elif ignore.is_file():
             patterns += read_patterns(read(ignore), domain)
         subfolders = sorted(
             (p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and p.name != ".git"),

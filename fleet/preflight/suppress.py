@@ -70,6 +70,10 @@ def parse(value: Any, *, today: date) -> tuple[list[Entry], list[str]]:
         if rule not in SUPPRESSIBLE:
             problems.append(f"{where}: {rule} cannot be suppressed on an object; accepted: {', '.join(SUPPRESSIBLE)}")
             continue
+        if any(e.rule == rule for e in entries):
+            # One decision per finding, as the stack file's suppressions: two would leave which one holds to order.
+            problems.append(f"{where}: {rule} is suppressed on an earlier line already; accepted: one line per rule")
+            continue
         if not reason:
             problems.append(f"{where}: the reason is empty; accepted: why the finding is accepted, in words")
             continue

@@ -11,6 +11,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from fleet import cli
+from fleet.preflight.suppress import parse
 from tests.preflight.test_preflight import make_repo, make_stack
 
 RUN = CliRunner()
@@ -115,4 +116,17 @@ def test_a_malformed_annotation_is_a_finding_and_suppresses_nothing(tmp_path: Pa
             " in words",
             False,
         ),
+    ]
+
+
+def test_two_lines_for_one_rule_are_a_finding_not_a_silent_choice() -> None:
+    """Review: the second line for a rule replaced the first without a word (the stack file refuses duplicates)."""
+    today = datetime.now(UTC).date()
+    entries, problems = parse(
+        f"PREFLIGHT-007: {REASON}; expires={_in(9)}\nPREFLIGHT-007: another; expires={_in(30)}", today=today
+    )
+    assert [e.line for e in entries] == [1]
+    assert problems == [
+        "aksfleet.io/suppress line 2: PREFLIGHT-007 is suppressed on an earlier line already; accepted: one line"
+        " per rule"
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -13,11 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fleet.output import print_table, write_output
+from fleet.output import STDOUT, one_stdout, print_table, write_output
 from policies.baseline import CATALOGUE, ENVIRONMENTS
 
 from . import progress, project
-from .errors import EXIT_BLOCKED, EXIT_CLEAN, BadInput, BoundaryGroup, bad_option
+from .errors import EXIT_BLOCKED, EXIT_CLEAN, BoundaryGroup, bad_option
 from .name_options import checked_name
 from .project import StacksDirOption
 
@@ -84,6 +85,10 @@ def _root(
 
     Example: `fleet plan -s dev`, then `fleet preflight -s dev`; `fleet COMMAND --help` for each command.
     """
+    if not verbose:
+        # azure-identity logs each credential it tries as a WARNING, many lines long; without --verbose an error
+        # is one line (the error boundary names the fix), so the chain is kept out of stderr.
+        logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
 
 
 @app.command()
@@ -97,7 +102,9 @@ def plan(
     output_format: Annotated[
         PlanFormat, typer.Option("--format", help="tree (terminal) or sarif (code scanning).")
     ] = PlanFormat.tree,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --format sarif writes.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where SARIF goes (implies --format sarif; - for stdout).")
+    ] = None,
     no_policy: Annotated[bool, typer.Option("--no-policy", help="Skip the policy pack.")] = False,
     no_preflight: Annotated[
         bool, typer.Option("--no-preflight", help="Skip the GitOps preflight of locally reachable sources.")
@@ -125,8 +132,13 @@ def plan(
     from .plan.runner import plan_stack
     from .plan.sarif import to_sarif
 
-    if json_path == "-" and output_format is PlanFormat.sarif and output is None:
-        raise BadInput("--json - and --format sarif both write to stdout; give one of them a file (--output PATH)")
+    if output is not None and output_format is PlanFormat.tree:
+        output_format = PlanFormat.sarif  # --output is where SARIF goes: asking for it is asking for SARIF
+    if output_format is PlanFormat.sarif:
+        if output is None:
+            one_stdout(json=json_path, format_sarif=STDOUT)
+        else:
+            one_stdout(json=json_path, output=output)
     with progress.step(_plan_step(stack, policy=not no_policy, preflight=not no_preflight, base=base)):
         result = plan_stack(
             stacks_dir,

@@ -41,3 +41,22 @@ def _label(param: typer.CallbackParam) -> str:
     """`--stack` for an option, `STACK` for an argument: what the user typed or read in --help."""
     long_option = next((o for o in param.opts if o.startswith("--")), None)
     return long_option or (param.name or "VALUE").upper()
+
+
+def checked_subscription(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """A subscription id: "The value must be an UUID" (azure-rest-api-specs common-types resource-management v5
+    types.json, SubscriptionIdParameter, `format: uuid`), checked before any credential is asked for."""
+    import uuid
+
+    values = value if isinstance(value, list | tuple) else [value]
+    for item in values:
+        if item is None:
+            continue
+        try:
+            uuid.UUID(str(item))
+        except ValueError:
+            raise BadInput(
+                f"{_label(param)}: {shown(item)} is not a subscription id; accepted: a UUID"
+                " (`az account show --query id`)"
+            ) from None
+    return value

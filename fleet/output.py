@@ -16,11 +16,27 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from fleet.errors import BadInput
+
+STDOUT = "-"  # as a path: standard output, as `--json -` has always meant
+
 
 def write_output(path: Path | str, text: str) -> None:
+    """Write `text` where the user asked: a file (confirmed in one line on stderr), or stdout for `-`."""
+    if str(path) == STDOUT:
+        sys.stdout.write(text)
+        return
     target = Path(path)
     target.write_text(text, encoding="utf-8")  # an unwritable path is an OSError: one line at the CLI's boundary
     sys.stderr.write(f"wrote {target} ({len(text.encode('utf-8'))} bytes)\n")
+
+
+def one_stdout(**targets: Path | str | None) -> None:
+    """Refuse two documents on one stdout: each keyword names an option (`format_sarif`: --format sarif), its
+    value the path given (None when not given)."""
+    claiming = [f"--{name.replace('_', ' ')}" for name, path in targets.items() if str(path) == STDOUT]
+    if len(claiming) > 1:
+        raise BadInput(f"{' and '.join(claiming)} all write to stdout (-); give all but one of them a file")
 
 
 # A field at most this wide stays on its row's line when the table is printed as records (ids, names, dates).

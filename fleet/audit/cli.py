@@ -11,7 +11,8 @@ from rich.console import Console
 
 from fleet import progress
 from fleet.errors import bad_option, exit_code
-from fleet.output import write_output
+from fleet.name_options import checked_subscription
+from fleet.output import STDOUT, one_stdout, write_output
 
 
 def _azure_context(cloud: str) -> object:
@@ -21,7 +22,10 @@ def _azure_context(cloud: str) -> object:
 
 
 def audit_command(
-    subscription: Annotated[list[str], typer.Option("--subscription", help="Subscription id (repeatable).")],
+    subscription: Annotated[
+        list[str],
+        typer.Option("--subscription", help="Subscription id (repeatable).", callback=checked_subscription),
+    ],
     cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
@@ -38,6 +42,7 @@ def audit_command(
 
     if cloud not in CLOUDS:
         raise bad_option("--cloud", cloud, ", ".join(CLOUDS))
+    one_stdout(json=json_path, html=html_path)
     configs = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
     from fleet.azure.errors import azure_errors
 
@@ -49,7 +54,8 @@ def audit_command(
         rows = read_fleet(azure.resource_graph(), subscription)  # type: ignore[attr-defined]
     with progress.step("judging every cluster against the baseline"):
         report = audit(group_fleet(rows), configs)
-    render_table(report, Console())
+    if STDOUT not in (str(json_path), str(html_path)):  # stdout holds the document asked for, nothing else
+        render_table(report, Console())
     if json_path:
         write_output(json_path, json.dumps(to_json(report), indent=2) + "\n")
     if html_path:

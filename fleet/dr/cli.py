@@ -18,7 +18,7 @@ from fleet.errors import BadInput, bad_option, exit_code
 from fleet.executors.base import Executor
 from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
-from fleet.name_options import checked_name
+from fleet.name_options import checked_name, checked_subscription
 from fleet.output import print_item, print_table, write_output
 from fleet.project import StacksDirOption
 
@@ -189,7 +189,7 @@ def recreate_command(
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing DR stack file.")] = False,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
-    subscription: Annotated[str | None, typer.Option("--subscription")] = None,
+    subscription: Annotated[str | None, typer.Option("--subscription", callback=checked_subscription)] = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the timeline as JSON.")] = None,
     stacks_dir: StacksDirOption = None,
@@ -233,7 +233,7 @@ def drill_command(
         ),
     ] = None,
     cloud: Annotated[str, typer.Option("--cloud")] = "public",
-    subscription: Annotated[str | None, typer.Option("--subscription")] = None,
+    subscription: Annotated[str | None, typer.Option("--subscription", callback=checked_subscription)] = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
     stacks_dir: StacksDirOption = None,
 ) -> int:

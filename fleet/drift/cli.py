@@ -13,7 +13,7 @@ from rich.table import Table
 
 from fleet import progress, project
 from fleet.errors import bad_option, exit_code
-from fleet.name_options import checked_name
+from fleet.name_options import checked_name, checked_subscription
 from fleet.output import print_table, write_output
 from fleet.project import StacksDirOption
 
@@ -27,7 +27,8 @@ def _azure_context(cloud: str) -> object:
 def drift_command(
     stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.", callback=checked_name)],
     subscription: Annotated[
-        str | None, typer.Option("--subscription", help="Overrides azure-native:subscriptionId.")
+        str | None,
+        typer.Option("--subscription", help="Overrides azure-native:subscriptionId.", callback=checked_subscription),
     ] = None,
     cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     json_path: Annotated[str | None, typer.Option("--json", help="Write the drift as JSON to PATH, or -.")] = None,

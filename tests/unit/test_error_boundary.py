@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from components.spec.files import MAX_DEPTH, load_yaml
 from components.spec.problems import SpecError
 from fleet import cli
-from tests.conftest import STACKS_DIR
+from tests.conftest import PROJECT_DIR, STACKS_DIR
 
 RUN = CliRunner()
 
@@ -122,7 +122,24 @@ def test_an_unwritable_output_path_is_one_line(tmp_path: Path) -> None:
 def test_two_documents_on_stdout_are_refused() -> None:
     result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--json", "-", "--format", "sarif"])
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.startswith("--json - and --format sarif both write to stdout")
+    assert result.stderr.startswith("--json and --format sarif all write to stdout (-)")
+    # `-o -` is stdout too (walkthrough: it wrote a file named `-`), so it is the same conflict.
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--json", "-", "--format", "sarif", "-o", "-"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("--json and --output all write to stdout (-)")
+
+
+def test_dash_as_an_output_path_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Walkthrough: `-o -` created a file named `-`; and `-o x.sarif` without --format wrote nothing, silently."""
+    monkeypatch.chdir(tmp_path)
+    result = RUN.invoke(cli.app, ["policy", "config", "-e", "dev", "-o", "-"])
+    assert result.exit_code == 0 and json.loads(result.stdout) and not (tmp_path / "-").exists()
+    assert result.stderr == ""
+    sarif = tmp_path / "dev.sarif"
+    monkeypatch.chdir(PROJECT_DIR)
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--no-preflight", "-o", str(sarif)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
 
 
 def test_yaml_dates_stay_the_text_they_were_written_as() -> None:
@@ -153,3 +170,32 @@ def test_limits_are_checked_before_anything_is_built() -> None:
         with pytest.raises(SpecError, match="refers to a value containing it"):
             load_yaml(recursive, "self.yaml")
     assert load_yaml("a: &b [1]\nc: *b\n", "shared.yaml") == {"a": [1], "c": [1]}
+
+
+def test_a_subscription_that_is_not_a_uuid_is_one_line_before_any_credential() -> None:
+    """Walkthrough: `--subscription not-a-guid` went to Azure and printed the credential chain, 53 lines."""
+    for argv in (
+        ["audit", "--subscription", "not-a-guid"],
+        ["drift", "-s", "dev", "--subscription", "not-a-guid"],
+    ):
+        result = RUN.invoke(cli.app, argv)
+        assert result.exit_code == 2, (argv, result.output)
+        assert result.stderr == (
+            "--subscription: 'not-a-guid' is not a subscription id; accepted: a UUID (`az account show --query id`)\n"
+        )
+
+
+def test_azure_identitys_credential_chain_stays_out_of_stderr_unless_verbose() -> None:
+    """Walkthrough: azure-identity logged every credential it tried as WARNINGs (53 lines for one failure)."""
+    import logging
+
+    chain = logging.getLogger("azure.identity")
+    before = chain.level
+    try:
+        RUN.invoke(cli.app, ["policy", "list"])
+        assert not chain.isEnabledFor(logging.WARNING)
+        chain.setLevel(logging.NOTSET)
+        RUN.invoke(cli.app, ["--verbose", "policy", "list"])
+        assert chain.isEnabledFor(logging.WARNING)
+    finally:
+        chain.setLevel(before)

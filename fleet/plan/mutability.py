@@ -18,7 +18,16 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from components.azure_types import AGENT_POOL, EXTENSION, MANAGED_CLUSTER, RESOURCE_GROUP, USER_ASSIGNED_IDENTITY
+from components.azure_types import (
+    AGENT_POOL,
+    DATA_COLLECTION_RULE,
+    EXTENSION,
+    MANAGED_CLUSTER,
+    RESOURCE_GROUP,
+    USER_ASSIGNED_IDENTITY,
+    WORKSPACE,
+    by_token,
+)
 
 from .create_only_derived import DERIVED
 
@@ -30,6 +39,7 @@ _MAX_PODS = (
     "create time or when creating new node pools"
 )
 _OS_DISK = f"{_AKS} #/definitions/OSDiskType: 'May not be changed after creation.'"
+_TRACKED = "common-types/resource-management/v5/types.json #/definitions/TrackedResource/properties/location"
 
 # path -> where it is documented as create-only, per Pulumi type.
 DOCUMENTED: dict[str, dict[str, str]] = {
@@ -61,14 +71,13 @@ DOCUMENTED: dict[str, dict[str, str]] = {
         "extensionType": "extensions.json 2023-05-01 #/definitions/patchExtension ('Updatable properties')",
         "scope": "extensions.json 2023-05-01 #/definitions/patchExtension ('Updatable properties')",
     },
-    # Their REST specifications are not vendored: the URL parameters name the resource (Pulumi's inputs carry the
-    # parameter names), and location is x-ms-mutability [read, create] on common-types v5 TrackedResource.
-    RESOURCE_GROUP.token: {"resourceGroupName": "URL parameter", "location": "TrackedResource"},
-    USER_ASSIGNED_IDENTITY.token: {
-        "resourceName": "URL parameter",
-        "resourceGroupName": "URL parameter",
-        "location": "TrackedResource",
-    },
+    # Their REST specifications are not vendored; every type's URL parameters come from the registry (below), and
+    # location is x-ms-mutability [read, create] on TrackedResource (common-types resource-management v5
+    # types.json, vendored), which these tracked resources extend.
+    RESOURCE_GROUP.token: {"location": _TRACKED},
+    USER_ASSIGNED_IDENTITY.token: {"location": _TRACKED},
+    WORKSPACE.token: {"location": _TRACKED},
+    DATA_COLLECTION_RULE.token: {"location": _TRACKED},
 }
 
 
@@ -104,7 +113,11 @@ UPDATABLE: dict[str, dict[str, str]] = {
 @cache
 def create_only_paths(pulumi_type: str) -> tuple[str, ...]:
     """The input paths of `pulumi_type` whose change replaces the resource (empty for an unknown type)."""
-    return tuple(sorted({*DERIVED.get(pulumi_type, ()), *DOCUMENTED.get(pulumi_type, {})}))
+    # The URL parameters name the resource: another value is another resource, for every type of the registry
+    # (those of the four vendored specifications are in DERIVED too).
+    azure_type = by_token(pulumi_type)
+    named_by = azure_type.url_params if azure_type else ()
+    return tuple(sorted({*DERIVED.get(pulumi_type, ()), *DOCUMENTED.get(pulumi_type, {}), *named_by}))
 
 
 @cache

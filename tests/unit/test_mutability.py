@@ -157,3 +157,15 @@ def test_every_path_of_the_previous_table_is_create_only_or_says_why_not(pulumi_
 def test_fqdn_subdomain_is_create_only_as_the_swagger_says() -> None:
     """managedClusters.json 2025-09-01: 'This cannot be updated once the Managed Cluster has been created.'"""
     assert forces_replacement("fqdnSubdomain", create_only_paths(CLUSTER))
+
+
+def test_a_new_name_or_location_replaces_every_type_of_the_registry() -> None:
+    """Walkthrough: moving dev to japanwest showed the collection rule's new name and the workspace's new location as
+    updates; a URL parameter names the resource and location is create-only on TrackedResource."""
+    from components.azure_types import DATA_COLLECTION_RULE, TYPES, WORKSPACE
+
+    assert forces_replacement("dataCollectionRuleName", create_only_paths(DATA_COLLECTION_RULE.token))
+    assert forces_replacement("location", create_only_paths(WORKSPACE.token))
+    for azure_type in TYPES:
+        for parameter in azure_type.url_params:
+            assert forces_replacement(parameter, create_only_paths(azure_type.token)), (azure_type.token, parameter)

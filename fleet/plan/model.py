@@ -73,6 +73,8 @@ class Plan:
     base: str | None = None
     changes: list[ResourceChange] = field(default_factory=list)
     guard_violations: list[GuardViolation] = field(default_factory=list)
+    # Checks the user turned off for this run ("policy", "preflight"): said in every output, never read as clean.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
@@ -134,6 +136,7 @@ class Plan:
             "outputs": self.outputs,
             "errors": [{"resource": e.resource, "property": e.property, "message": e.message} for e in self.errors],
             "findings": [f.to_json() for f in self.findings],
+            "skipped": self.skipped,
             "base": self.base,
             "changes": [
                 {

@@ -121,8 +121,13 @@ def render_plan(plan: Plan, console: Console) -> None:
         console.print(f"[red]✗ guard:[/] {escape(str(violation))}")
     mandatory = sum(f.enforcement == "mandatory" for f in active)
     suppressed = len(plan.findings) - len(active)
+    judged = (
+        "policy skipped (--no-policy)"
+        if "policy" in plan.skipped
+        else f"{len(active)} policy finding(s), {mandatory} mandatory, {suppressed} suppressed"
+    )
     console.print(
-        f"{len(active)} policy finding(s), {mandatory} mandatory, {suppressed} suppressed; "
+        f"{judged}; "
         f"{len(plan.errors)} plan error(s); "
         f"{len(plan.guard_violations)} guarded change(s) — "
         + ("[red]blocked[/]" if plan.blocked else "[green]clean[/]")

@@ -66,6 +66,7 @@ def plan_stack(
         if process is not None:
             stop_pack(process)
         background.shutdown(wait=False)
+    plan.skipped = [name for name, ran in (("policy", policy), ("preflight", preflight)) if not ran]
     plan.findings = _suppressed(loaded, plan)
     if base is not None:
         from fleet.gitrepo import repo_root

@@ -150,3 +150,13 @@ def test_every_file_written_is_confirmed_in_one_line(tmp_path: Path) -> None:
         assert result.exit_code == 0, (command, result.output)
         size = len(target.read_bytes())
         assert result.stderr == f"wrote {target} ({size} bytes)\n", command
+
+
+def test_a_skipped_policy_run_is_said_not_read_as_clean() -> None:
+    """Walkthrough: `--no-policy` ended with "0 policy finding(s) … clean", as if the baseline had passed."""
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--no-preflight"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "policy skipped (--no-policy); 0 plan error(s)" in result.output
+    assert "policy finding(s)" not in result.output
+    result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--json", "-"])
+    assert json.loads(result.stdout)["skipped"] == ["policy"]

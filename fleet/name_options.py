@@ -60,3 +60,12 @@ def checked_subscription(ctx: typer.Context, param: typer.CallbackParam, value: 
                 " (`az account show --query id`)"
             ) from None
     return value
+
+
+def checked_environment(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """An environment the baseline knows (dev, staging, prod: its enforcement per rule is decided for those)."""
+    from policies.baseline import ENVIRONMENTS
+
+    if value is not None and value not in ENVIRONMENTS:
+        raise BadInput(f"{_label(param)}: {shown(value)} is not accepted; accepted: {', '.join(ENVIRONMENTS)}")
+    return value

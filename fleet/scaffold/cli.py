@@ -10,7 +10,7 @@ from rich.console import Console
 
 from fleet import project
 from fleet.errors import BadInput
-from fleet.name_options import checked_cluster_name, checked_name
+from fleet.name_options import checked_cluster_name, checked_environment, checked_name
 from fleet.project import StacksDirOption
 
 scaffold_app = typer.Typer(no_args_is_help=True, help="Add an environment overlay or a cluster stack.")
@@ -35,7 +35,7 @@ def scaffold_env(
 ) -> None:
     """Add gitops/apps/NAME (an overlay of apps/base).
 
-    Example: `fleet scaffold env qa`, then `fleet scaffold cluster --new-stack qa -s dev -e qa`
+    Example: `fleet scaffold env qa`, then `fleet scaffold cluster --new-stack qa -s dev -e staging --overlay qa`
     """
     gitops_dir = project.in_project("gitops", gitops_dir)
     from components.spec.names import confined
@@ -54,13 +54,30 @@ def scaffold_cluster(
         str | None,
         typer.Option("--name", help="Cluster name (default aks-<stack>).", callback=checked_cluster_name),
     ] = None,
-    environment: Annotated[str | None, typer.Option("--environment", "-e", callback=checked_name)] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            "--environment",
+            "-e",
+            help="dev, staging or prod: which enforcement the baseline applies (default: the source stack's).",
+            callback=checked_environment,
+        ),
+    ] = None,
+    overlay: Annotated[
+        str | None,
+        typer.Option(
+            "--overlay",
+            help="The apps overlay its kustomizations apply (gitops/apps/OVERLAY, e.g. one `fleet scaffold env`"
+            " added; default: the environment's).",
+            callback=checked_name,
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force")] = False,
     stacks_dir: StacksDirOption = None,
 ) -> None:
     """Write stacks/Pulumi.NEW.yaml derived from another stack, validated before it is written.
 
-    Example: `fleet scaffold cluster --new-stack qa -s dev -e qa --name aks-qa-jpe`
+    Example: `fleet scaffold cluster --new-stack qa -s dev -e staging --overlay qa --name aks-qa-jpe`
     """
     stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec.files import load_yaml, read_text
@@ -75,6 +92,7 @@ def scaffold_cluster(
         stack=stack,
         cluster_name=name or f"aks-{stack}",
         environment=environment,
+        overlay=overlay,
     )
     target = stack_path(stacks_dir, stack)
     parse_stack_document(load_yaml(text, str(target)), stack=stack, path=target)

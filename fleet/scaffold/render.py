@@ -32,7 +32,15 @@ def overlay(environment: str, *, chart_version: str = "6.7.1") -> str:
     )
 
 
-def cluster_stack(source_text: str, *, source: str, stack: str, cluster_name: str, environment: str | None) -> str:
+def cluster_stack(
+    source_text: str,
+    *,
+    source: str,
+    stack: str,
+    cluster_name: str,
+    environment: str | None,
+    overlay: str | None = None,
+) -> str:
     document: Any = load_yaml(source_text, f"Pulumi.{source}.yaml")
     cluster = document["config"][CLUSTER_KEY]
     old_name = cluster["name"]
@@ -46,8 +54,9 @@ def cluster_stack(source_text: str, *, source: str, stack: str, cluster_name: st
     env = cluster["environment"]
     for configuration in [cluster["flux"]["platform"], *cluster["flux"].get("tenants", [])]:
         for kustomization in configuration.get("kustomizations", {}).values():
-            if environment and str(kustomization.get("path", "")).startswith("./apps/"):
-                kustomization["path"] = f"./apps/{env}"
+            # The apps overlay: the one named, else the environment's when the environment changes.
+            if (overlay or environment) and str(kustomization.get("path", "")).startswith("./apps/"):
+                kustomization["path"] = f"./apps/{overlay or env}"
             substitute = (kustomization.get("postBuild") or {}).get("substitute") or {}
             for key, value in list(substitute.items()):
                 if value == old_name:

@@ -119,8 +119,8 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[str, Path, Path], list[str]]]] = {
         "--stack",
         lambda v, s, g: ["scaffold", "cluster", "--new-stack", "new", "--stacks-dir", str(s), "--stack", v],
     ),
-    "scaffold cluster --environment": (
-        "--environment",
+    "scaffold cluster --overlay": (
+        "--overlay",
         lambda v, s, g: [
             "scaffold",
             "cluster",
@@ -130,7 +130,7 @@ ENTRY_POINTS: dict[str, tuple[str, Callable[[str, Path, Path], list[str]]]] = {
             "dev",
             "--stacks-dir",
             str(s),
-            "--environment",
+            "--overlay",
             v,
         ],
     ),
@@ -311,3 +311,20 @@ def test_a_symlink_loop_where_the_overlay_goes_is_one_line(tmp_path: Path) -> No
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "symlink loop" in lines[0], lines
+
+
+def test_scaffold_env_then_a_cluster_on_that_overlay_works_as_the_help_says(tmp_path: Path) -> None:
+    """Walkthrough: the help's `scaffold cluster ... -e qa` could never work (environments are dev, staging, prod)
+    and named a file never written; the overlay is its own option now."""
+    stacks, gitops = _workspace(tmp_path)
+    assert RUN.invoke(cli.app, ["scaffold", "env", "qa", "--gitops-dir", str(gitops)]).exit_code == 0
+    base = ["scaffold", "cluster", "--new-stack", "qa", "-s", "dev", "--stacks-dir", str(stacks)]
+    wrong = RUN.invoke(cli.app, [*base, "-e", "qa"])
+    assert wrong.exit_code == 2
+    assert wrong.stderr == "--environment: 'qa' is not accepted; accepted: dev, staging, prod\n"
+    made = RUN.invoke(cli.app, [*base, "-e", "staging", "--overlay", "qa"])
+    assert made.exit_code == 0, made.output
+    text = (stacks / "Pulumi.qa.yaml").read_text()
+    assert "path: ./apps/qa" in text and "environment: staging" in text
+    assert "./apps/dev" not in text
+    assert "`fleet scaffold cluster --new-stack qa -s dev`" in text

@@ -192,6 +192,24 @@ def policy_list(
     print_table(Console(), table)
 
 
+def _show_other(rule_id: str, *, json_out: bool) -> None:
+    """An id the tool emits that is not a baseline rule (PREFLIGHT-*, SDK-MODEL, FLUX-V1): fleet/findings.py
+    describes each, so every finding any output names can be looked up here."""
+    from .findings import OTHERS
+
+    other = OTHERS.get(rule_id)
+    if other is None:
+        raise bad_option("RULE", rule_id, "a rule id of `fleet policy list`, or one of " + ", ".join(sorted(OTHERS)))
+    if json_out:
+        fields = {"rule": other.id, "title": other.title, "severity": other.severity, "remediation": other.remediation}
+        sys.stdout.write(json.dumps(fields, indent=2) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]{other.id}[/] {escape(other.title)} ({other.severity})")
+    console.print(f"[dim]remediation:[/] {escape(other.remediation)}")
+    console.print("[dim]enforcement:[/] not a baseline rule: reported by the command that finds it")
+
+
 @policy_app.command("show")
 def policy_show(
     rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id, e.g. AKS-005 (any case).")],
@@ -205,7 +223,8 @@ def policy_show(
 
     rule = next((r for r in CATALOGUE if r.id == rule_id.upper()), None)
     if rule is None:
-        raise bad_option("RULE", rule_id, "a rule id of `fleet policy list`")
+        _show_other(rule_id.upper(), json_out=json_out)
+        return
     enforcement = {env: rule.enforcement_for(env) for env in ENVIRONMENTS}
     fields: dict[str, object] = {
         "rule": rule.id,

@@ -160,3 +160,13 @@ def test_a_skipped_policy_run_is_said_not_read_as_clean() -> None:
     assert "policy finding(s)" not in result.output
     result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--json", "-"])
     assert json.loads(result.stdout)["skipped"] == ["policy"]
+
+
+def test_policy_show_describes_every_id_the_tool_emits() -> None:
+    """Walkthrough: outputs said to look a finding up with `fleet policy show`, which refused PREFLIGHT-009."""
+    from fleet.findings import OTHERS
+
+    for rule_id in OTHERS:
+        shown = RUN.invoke(cli.app, ["policy", "show", rule_id, "--json"])
+        assert shown.exit_code == 0, (rule_id, shown.output)
+        assert json.loads(shown.stdout)["remediation"] == OTHERS[rule_id].remediation

@@ -165,7 +165,13 @@ def check_configuration(ctx: Context, root: Path, source: str) -> None:
             ctx.add("PREFLIGHT-001", name, f"path {kustomization.path!r} {err.reason}")
             continue
         if not directory.is_dir():
-            ctx.add("PREFLIGHT-001", name, f"path {kustomization.path or '.'!r} does not exist in the source")
+            # The source as read (e.g. "gitops/ at main"): a folder only in the working tree is not in it.
+            ctx.add(
+                "PREFLIGHT-001",
+                name,
+                f"path {kustomization.path or '.'!r} does not exist in {source} (files not committed there are not"
+                " seen)",
+            )
             continue
         build = ctx.builder.build(directory, (source, relative), root)
         if build.error and (remotes := remote_references(root, directory)):

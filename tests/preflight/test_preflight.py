@@ -72,7 +72,11 @@ def test_shipped_gitops_passes_for_every_shipped_stack(stack: str) -> None:
 
 def test_missing_path(tmp_path: Path) -> None:
     got = findings(tmp_path, mutate=lambda c: c["flux"]["platform"]["kustomizations"]["apps"].update(path="./apps/qa"))
-    assert got == [("PREFLIGHT-001", "platform/apps", "path './apps/qa' does not exist in the source")]
+    ((rule, resource, message),) = got
+    assert (rule, resource) == ("PREFLIGHT-001", "platform/apps")
+    # It names the source as read, ref included (walkthrough: an uncommitted overlay looked simply missing).
+    assert message.startswith("path './apps/qa' does not exist in ") and "@v1.0.0" in message
+    assert message.endswith("(files not committed there are not seen)")
 
 
 def test_kustomize_error(tmp_path: Path) -> None:

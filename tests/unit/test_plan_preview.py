@@ -108,3 +108,14 @@ def test_a_rollout_dry_run_with_nothing_to_do_says_so(history: Path, tmp_path: P
     changed = RUN.invoke(cli.app, prod, env=WIDE)
     assert "prod-japaneast: ✓ would create 1, delete 1, update 1" in changed.output, changed.output
     assert changed.output.rstrip().endswith("dry run: 1 of 1 stack(s) would change (prod-japaneast)")
+
+
+def test_sibling_components_follow_their_childrens_dependencies() -> None:
+    """Walkthrough: the tenant's configuration was listed before the platform's and both before the extension,
+    because components carry no dependsOn and fell back to URN order."""
+    from fleet.plan.preview import tree_order
+
+    plan = plan_for(STACKS_DIR, "prod-japaneast")
+    names = [r.name for r in tree_order(plan.resources) if r.type.startswith("aksfleet:")]
+    order = [names.index(n) for n in ("aks-prod-jpe-flux", "aks-prod-jpe-platform", "aks-prod-jpe-payments")]
+    assert order == sorted(order)

@@ -74,11 +74,13 @@ def _print_rows(console: Console, t: FactTable, today: date) -> None:
     for row in t.rows:
         rows.add_row(*(_cell(row.get(c)) for c in columns))
     print_table(console, rows)
-    console.print(f"retrieved {t.retrieved.isoformat()} ({t.age_days(today)} days ago) from:")
+    age = t.age_days(today)
+    console.print(f"retrieved {t.retrieved.isoformat()} ({age} day{'' if age == 1 else 's'} ago) from:")
     for source in t.sources:
-        console.print(f"  {source}", soft_wrap=True)
+        # A source stays one line (a URL or a path@commit is copied and grepped whole), markup-escaped.
+        console.print(f"  {escape(source)}", soft_wrap=True)
     if t.notes:
-        console.print(t.notes, soft_wrap=True)
+        console.print(escape(t.notes))  # prose: wrapped at word boundaries to the terminal's width
     if t.is_stale(today):
         console.print(f"advisory: older than {STALE_AFTER_DAYS} days; refresh it from its source")
 

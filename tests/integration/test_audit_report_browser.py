@@ -20,6 +20,10 @@ from fleet import cli
 from fleet.findings import describe
 from tests.fakes.arm import ArmEmulator, secure_cluster_properties, secure_flux_properties
 
+# Subscription ids are UUIDs (the CLI refuses anything else before asking for a credential).
+SUB_PROD = "00000000-0000-0000-0000-0000000000f1"
+SUB_NONPROD = "00000000-0000-0000-0000-0000000000f2"
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 REPO = Path(__file__).resolve().parents[2]
@@ -117,7 +121,7 @@ def _seed(arm: ArmEmulator, count: int) -> dict[str, str | None]:
         cluster, flux_props = secure_cluster_properties(), secure_flux_properties()
         for weaken in weaknesses:
             weaken(cluster, flux_props)
-        subscription = "sub-prod" if tag == "prod" else "sub-nonprod"
+        subscription = SUB_PROD if tag == "prod" else SUB_NONPROD
         cid = arm.add_cluster(
             subscription,
             f"rg-{name.rsplit('-', 1)[0]}",
@@ -161,9 +165,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
             [
                 "audit",
                 "--subscription",
-                "sub-prod",
+                SUB_PROD,
                 "--subscription",
-                "sub-nonprod",
+                SUB_NONPROD,
                 "--json",
                 str(out / "audit.json"),
                 "--html",
@@ -309,7 +313,7 @@ def test_filters_change_the_visible_rows(page: Any, fleet: Fleet) -> None:
 
     _clear(page)
     _set_filter(page, "f-text", "SUB-NONPROD")
-    assert sorted(_visible_rows(page)) == sorted(c["name"] for c in clusters if c["subscription"] == "sub-nonprod")
+    assert sorted(_visible_rows(page)) == sorted(c["name"] for c in clusters if c["subscription"] == SUB_NONPROD)
     _set_filter(page, "f-text", "aks-untagged-team-x")
     assert _visible_rows(page) == ["aks-untagged-team-x"]
     _set_filter(page, "f-text", "no such cluster anywhere")

@@ -23,6 +23,9 @@ from tests.conftest import GIT, PROJECT_DIR, STACKS_DIR, cluster_of, stack_docum
 from tests.fakes.arm import ArmEmulator, secure_cluster_properties, secure_flux_properties
 from tests.fakes.emulator_executor import EmulatorExecutor
 
+# Subscription ids are UUIDs (the CLI refuses anything else before asking for a credential).
+SUB_A = "00000000-0000-0000-0000-00000000000a"
+
 RUN = CliRunner()
 CANARY = "c4naryQ7xZ2mK9pL4rT6vW8yB3dF5gH1jN0s"  # 36 characters: "ghp_" + CANARY is shaped like a GitHub token
 TOKEN = f"ghp_{CANARY}"
@@ -242,7 +245,7 @@ def _leaky_cluster(arm: ArmEmulator) -> str:
     """A hand-made cluster as Azure reports it: a credential in its Git URL and a service principal secret."""
     properties = secure_cluster_properties()
     properties["servicePrincipalProfile"] = {"clientId": "00000000-0000-0000-0000-0000000000aa", "secret": CANARY}
-    cid = arm.add_cluster("sub-a", "rg-leak", "aks-leak", properties=properties)
+    cid = arm.add_cluster(SUB_A, "rg-leak", "aks-leak", properties=properties)
     arm.add_extension(cid)
     flux = secure_flux_properties()
     flux["gitRepository"]["url"] = LEAKY_URL
@@ -251,7 +254,7 @@ def _leaky_cluster(arm: ArmEmulator) -> str:
 
 
 def _blob_cluster(arm: ArmEmulator) -> None:
-    cid = arm.add_cluster("sub-a", "rg-leak", "aks-blob")
+    cid = arm.add_cluster(SUB_A, "rg-leak", "aks-blob")
     arm.add_extension(cid)
     flux = secure_flux_properties()
     del flux["gitRepository"]
@@ -277,7 +280,7 @@ def test_audit_json_and_html_never_carry_a_live_credential(tmp_path: Path, monke
         monkeypatch.setattr(audit_cli, "_azure_context", lambda cloud: arm.azure_context())
         result = RUN.invoke(
             cli.app,
-            ["audit", "--subscription", "sub-a", "--json", str(out / "a.json"), "--html", str(out / "a.html")],
+            ["audit", "--subscription", SUB_A, "--json", str(out / "a.json"), "--html", str(out / "a.html")],
             env={"COLUMNS": "400"},
         )
     assert CANARY not in _outputs(result, out)

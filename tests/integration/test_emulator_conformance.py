@@ -22,6 +22,9 @@ from fleet.audit.graph import QUERIES
 from tests.conftest import PROJECT_DIR
 from tests.fakes.arm import ArmEmulator, cluster_id
 
+# Subscription ids are UUIDs (the CLI refuses anything else before asking for a credential).
+SUB_A = "00000000-0000-0000-0000-00000000000a"
+
 VENDORED = PROJECT_DIR / "tests" / "conformance" / "azure"
 AKS = VENDORED / "arm" / "containerservice" / "2025-09-01"
 KC = VENDORED / "arm" / "kubernetesconfiguration" / "2023-05-01"
@@ -141,7 +144,7 @@ def test_resource_graph_rows_read_as_microsofts_samples_read_them(arm: ArmEmulat
     extension_names = set(re.findall(r"properties\.(\w+)\s*==\s*'microsoft\.azuremonitor", samples))
     flux_names = set(re.findall(r"properties\.(\w+)\s*==\s*'Non-Compliant'", samples))
     assert extension_names == {"ExtensionType"} and flux_names == {"complianceState"}
-    cid = arm.add_cluster("sub-a", "rg-x", "aks-1")
+    cid = arm.add_cluster(SUB_A, "rg-x", "aks-1")
     arm.add_extension(cid)
     arm.add_flux_configuration(cid)
     client = arm.azure_context().resource_graph()
@@ -149,7 +152,7 @@ def test_resource_graph_rows_read_as_microsofts_samples_read_them(arm: ArmEmulat
 
     def rows(query: str) -> list[dict[str, Any]]:
         options = QueryRequestOptions(result_format="objectArray")
-        return list(client.resources(QueryRequest(subscriptions=["sub-a"], query=query, options=options)).data)
+        return list(client.resources(QueryRequest(subscriptions=[SUB_A], query=query, options=options)).data)
 
     (extension,) = rows(QUERIES["extensions"])
     (configuration,) = rows(QUERIES["fluxConfigurations"])

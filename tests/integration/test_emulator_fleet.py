@@ -32,11 +32,15 @@ from tests.conftest import STACKS_DIR
 from tests.fakes.arm import ArmEmulator, ComplianceScript, secure_cluster_properties
 from tests.fakes.emulator_executor import EmulatorExecutor
 
+# Subscription ids are UUIDs (the CLI refuses anything else before asking for a credential).
+SUB_A = "00000000-0000-0000-0000-00000000000a"
+SUB_B = "00000000-0000-0000-0000-00000000000b"
+
 CONFIGS = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
 RUN = CliRunner()
 
 
-def seed(arm: ArmEmulator, count: int, subscription: str = "sub-a") -> None:
+def seed(arm: ArmEmulator, count: int, subscription: str = SUB_A) -> None:
     for i in range(count):
         cid = arm.add_cluster(subscription, f"rg-{i % 7}", f"aks-{i:04d}")
         arm.add_extension(cid)
@@ -54,16 +58,16 @@ def test_audit_with_20_percent_faults_returns_the_same_matrix() -> None:
         seed(clean, 120)
         weak = secure_cluster_properties()
         weak["disableLocalAccounts"] = False
-        clean.add_cluster("sub-a", "rg-x", "aks-weak", properties=weak)
-        cid = clean.add_cluster("sub-a", "rg-x", "aks-legacy")
+        clean.add_cluster(SUB_A, "rg-x", "aks-weak", properties=weak)
+        cid = clean.add_cluster(SUB_A, "rg-x", "aks-legacy")
         clean.add_source_control_configuration(cid, "old")
-        expected = matrix(clean, ["sub-a"])
+        expected = matrix(clean, [SUB_A])
     with ArmEmulator(page_size=50, fault_rate=0.2, seed=7) as faulty:
         seed(faulty, 120)
-        faulty.add_cluster("sub-a", "rg-x", "aks-weak", properties=weak)
-        cid = faulty.add_cluster("sub-a", "rg-x", "aks-legacy")
+        faulty.add_cluster(SUB_A, "rg-x", "aks-weak", properties=weak)
+        cid = faulty.add_cluster(SUB_A, "rg-x", "aks-legacy")
         faulty.add_source_control_configuration(cid, "old")
-        got = matrix(faulty, ["sub-a"])
+        got = matrix(faulty, [SUB_A])
         faults = [status for _, _, status in faulty.request_log if status in (0, 429, 503)]
     assert faults, "faults were injected"
     assert got == expected and len(got) == 122
@@ -81,7 +85,7 @@ def test_resource_graph_pages_through_skip_tokens() -> None:
         original = graph.PAGE_SIZE
         graph.PAGE_SIZE = 7
         try:
-            rows = read_fleet(arm.azure_context().resource_graph(), ["sub-a", "sub-b"])
+            rows = read_fleet(arm.azure_context().resource_graph(), [SUB_A, SUB_B])
         finally:
             graph.PAGE_SIZE = original
         pages = sum(1 for m, p, _ in arm.request_log if m == "POST")
@@ -94,7 +98,7 @@ def test_audit_command_writes_json_and_html(tmp_path: Path, monkeypatch: pytest.
         seed(arm, 3)
         weak = secure_cluster_properties()
         weak["apiServerAccessProfile"] = {"enablePrivateCluster": False, "disableRunCommand": True}
-        arm.add_cluster("sub-a", "rg-x", "aks-open", properties=weak)
+        arm.add_cluster(SUB_A, "rg-x", "aks-open", properties=weak)
         from fleet.audit import cli as audit_cli
 
         monkeypatch.setattr(audit_cli, "_azure_context", lambda cloud: arm.azure_context())
@@ -103,7 +107,7 @@ def test_audit_command_writes_json_and_html(tmp_path: Path, monkeypatch: pytest.
             [
                 "audit",
                 "--subscription",
-                "sub-a",
+                SUB_A,
                 "--json",
                 str(tmp_path / "a.json"),
                 "--html",
@@ -318,9 +322,9 @@ def test_audit_judges_flux_rules_on_extension_rows_in_pascal_case() -> None:
     """Resource Graph answers extension rows with PascalCase names (Microsoft's samples read
     `properties.ExtensionType`); the FLUX rules must still judge them."""
     with ArmEmulator() as arm:
-        good = arm.add_cluster("sub-a", "rg-x", "aks-good")
+        good = arm.add_cluster(SUB_A, "rg-x", "aks-good")
         arm.add_extension(good)
-        bad = arm.add_cluster("sub-a", "rg-x", "aks-bad")
+        bad = arm.add_cluster(SUB_A, "rg-x", "aks-bad")
         arm.add_extension(
             bad,
             properties={
@@ -332,8 +336,8 @@ def test_audit_judges_flux_rules_on_extension_rows_in_pascal_case() -> None:
                 "configurationSettings": {"multiTenancy.enforce": "false"},
             },
         )
-        rows = read_fleet(arm.azure_context().resource_graph(), ["sub-a"])
-        got = matrix(arm, ["sub-a"])
+        rows = read_fleet(arm.azure_context().resource_graph(), [SUB_A])
+        got = matrix(arm, [SUB_A])
     assert all("ExtensionType" in row["properties"] for row in rows["extensions"]), "the rows came PascalCase"
     bad_row = next(v for k, v in got.items() if k.endswith("/aks-bad"))
     good_row = next(v for k, v in got.items() if k.endswith("/aks-good"))
@@ -380,7 +384,7 @@ def test_a_throttled_resource_graph_is_waited_for_not_failed() -> None:
         original = graph.PAGE_SIZE
         graph.PAGE_SIZE = 5  # 3 pages for each non-empty query: more queries than one window allows
         try:
-            rows = read_fleet(arm.azure_context().resource_graph(), ["sub-a"])
+            rows = read_fleet(arm.azure_context().resource_graph(), [SUB_A])
         finally:
             graph.PAGE_SIZE = original
         statuses = [status for method, _, status in arm.request_log if method == "POST"]

@@ -182,7 +182,7 @@ def test_audit_table_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
             fleet.setdefault(key, []).extend(value)
     monkeypatch.setattr(audit_cli, "_azure_context", lambda cloud: type("Azure", (), {"resource_graph": dict})())
     monkeypatch.setattr(graph, "read_fleet", lambda client, subscriptions: fleet)
-    result = RUN.invoke(cli.app, ["audit", "--subscription", "sub"], env=NARROW)
+    result = RUN.invoke(cli.app, ["audit", "--subscription", "00000000-0000-0000-0000-000000000000"], env=NARROW)
     report = audit(group_fleet(fleet), CONFIGS)
     assert result.exit_code == 1, result.output
     assert sum(len(c.failed) for c in report.clusters) > 6

@@ -83,6 +83,17 @@ def head(folder: Path) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def commit_of(repo: Path, revision: str) -> str | None:
+    """The full commit id `revision` names in `repo` (`git rev-parse --verify <rev>^{commit}`), or None."""
+    out = process.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{_revision(revision)}^{{commit}}"],
+        cwd=repo.resolve(),
+        timeout=timeouts.GIT_LOCAL_S,
+        doing=f"resolving {revision!r} (git rev-parse)",
+    )
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
 def archive(repo: Path, revision: str, paths: Sequence[str] = ()) -> subprocess.CompletedProcess[bytes]:
     """`git archive` of `revision` (optionally only `paths`, taken literally: no pathspec magic) as a tar stream."""
     return process.run_binary(

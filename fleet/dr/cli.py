@@ -64,6 +64,10 @@ def derive_to_file(
         else "stacks"
     )
     text = stack_text_at(root, rel, source, ref)
+    # The new stack records the commit it was derived from, not a name that moves (HEAD, a branch).
+    from fleet.git import commit_of
+
+    ref = commit_of(root, ref) or ref
     zone_list = None if zones is None else ([] if zones == "none" else [z.strip() for z in zones.split(",")])
     derivation = derive(
         text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,8 @@ def test_dr_plan_at_an_older_ref_uses_that_refs_spec(history: Path) -> None:
     assert derived.flux.platform.source.git is not None
     assert derived.flux.platform.source.git.ref.tag == "v1.4.2", "the spec as committed at HEAD~1"
     assert derived.location == "japanwest"
+    # The tag records the commit derived from, not a name that moves (walkthrough: it said `HEAD`).
+    assert re.fullmatch(r"[0-9a-f]{40}", str(derived.tags["dr-ref"])), derived.tags
     assert "plan of prod-japanwest-dr against prod-japaneast@HEAD~1" in result.output
     assert "location" in result.output
     again = RUN.invoke(

@@ -94,12 +94,9 @@ class KeyVaultSecretsProviderSpec(SpecModel):
     rotation_poll_interval: Annotated[str, StringConstraints(pattern=r"^\d+[smh]$")] = "2m"
 
 
-KeyVaultId = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[^/]+$"
-    ),
-]
+# An ARM resource id of a Key Vault (Microsoft.KeyVault/vaults), as the stack file and `--key-vault-id` take it.
+KEY_VAULT_ID_PATTERN = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[^/]+$"
+KeyVaultId = Annotated[str, StringConstraints(pattern=KEY_VAULT_ID_PATTERN)]
 
 
 class KmsSpec(SpecModel):

@@ -298,3 +298,9 @@ def render_bicep_params(stacks_dir: Path, stack: str, *, key_vault_id: str | Non
     )
     json.loads(text)  # the template must always produce valid JSON
     return text
+
+
+def secrets_needed(stacks_dir: Path, stack: str) -> list[str]:
+    """The main.bicep secure parameters the stack's platform configuration needs (none are ever written)."""
+    spec = load_stack(stacks_dir, stack).spec
+    return sorted(_SECRET_PARAMETERS[k] for k in spec.flux.platform.secret_settings)

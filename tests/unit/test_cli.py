@@ -170,3 +170,18 @@ def test_policy_show_describes_every_id_the_tool_emits() -> None:
         shown = RUN.invoke(cli.app, ["policy", "show", rule_id, "--json"])
         assert shown.exit_code == 0, (rule_id, shown.output)
         assert json.loads(shown.stdout)["remediation"] == OTHERS[rule_id].remediation
+
+
+def test_render_bicep_checks_the_key_vault_id_and_says_which_secrets_it_left_out(tmp_path: Path) -> None:
+    """Walkthrough: `--key-vault-id notanid` was written into the file, and a render without it dropped the SSH key
+    parameter without a word (the README's next command would then deploy without it)."""
+    bad = RUN.invoke(cli.app, ["render", "bicep", "-s", "dev", "--key-vault-id", "notanid"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("--key-vault-id: 'notanid' is not a Key Vault resource id")
+    out = tmp_path / "prod.json"
+    result = RUN.invoke(cli.app, ["render", "bicep", "-s", "prod-japaneast", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("note: platformSshPrivateKey not in the parameters; pass --key-vault-id")
+    vault = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-fleet"
+    result = RUN.invoke(cli.app, ["render", "bicep", "-s", "prod-japaneast", "-o", str(out), "--key-vault-id", vault])
+    assert result.exit_code == 0 and "note:" not in result.stderr
+    assert "platformSshPrivateKey" in json.loads(out.read_text())["parameters"]

@@ -97,3 +97,6 @@ def scaffold_cluster(
     target = stack_path(stacks_dir, stack)
     parse_stack_document(load_yaml(text, str(target)), stack=stack, path=target)
     _write(target, text, force)
+    # The spec is valid; whether the baseline of its environment passes is the plan's to say (a dev stack copied
+    # to staging keeps, say, the Free tier that staging's baseline refuses).
+    Console().print(f"next: `fleet plan -s {stack}` judges it against its environment's baseline")

@@ -17,16 +17,30 @@ from rich.table import Table
 from fleet.output import STDOUT, one_stdout, print_table, write_output
 from policies.baseline import CATALOGUE, ENVIRONMENTS
 
-from . import progress, project
+from . import (
+    help_format,  # noqa: F401  (imported for its effect: flags shown without `<bool>`)
+    progress,
+    project,
+)
 from .errors import EXIT_BLOCKED, EXIT_CLEAN, BoundaryGroup, bad_option
 from .name_options import checked_name
 from .project import StacksDirOption
 
 # add_completion: `fleet --install-completion` / `--show-completion` for bash, zsh, fish and PowerShell (typer's own).
+# Every command's help ends with an example (epilog=, shown after the options): a command line that runs here, on
+# the stacks of stacks/, offline where the command allows; tests/unit/test_help.py parses each one.
 app = typer.Typer(
-    cls=BoundaryGroup, no_args_is_help=True, add_completion=True, help="Operate a fleet of AKS + Flux stacks."
+    cls=BoundaryGroup,
+    no_args_is_help=True,
+    add_completion=True,
+    help="Operate a fleet of AKS + Flux stacks.",
+    epilog="Example: `fleet plan -s dev`, then `fleet preflight -s dev`; each command's help ends with its own.",
 )
-policy_app = typer.Typer(no_args_is_help=True, help="The baseline rule catalogue and its exports.")
+policy_app = typer.Typer(
+    no_args_is_help=True,
+    help="The baseline rule catalogue and its exports.",
+    epilog="Example: `fleet policy list -e prod`, then `fleet policy show AKS-005`",
+)
 app.add_typer(policy_app, name="policy")
 
 
@@ -40,12 +54,17 @@ def _register_subcommands() -> None:
     from .rollout.cli import rollout_command
     from .scaffold.cli import scaffold_app
 
-    app.command("rollout")(rollout_command)
-    app.command("audit")(audit_command)
-    app.command("drift")(drift_command)
-    app.command("facts")(facts_command)
+    app.command("rollout", epilog="Example: `fleet rollout --dry-run -s dev -s staging`")(rollout_command)
+    app.command(
+        "audit",
+        epilog="Example: `fleet audit --subscription 00000000-0000-0000-0000-000000000000 --html fleet.html`",
+    )(audit_command)
+    app.command("drift", epilog="Example: `fleet drift -s prod-japaneast --json drift.json`")(drift_command)
+    app.command("facts", epilog="Example: `fleet facts`, then `fleet facts aks_versions`")(facts_command)
     app.add_typer(dr_app, name="dr")
-    app.command("preflight")(preflight_command)
+    app.command("preflight", epilog="Example: `fleet preflight -s prod-japaneast --json preflight.json`")(
+        preflight_command
+    )
     app.add_typer(scaffold_app, name="scaffold")
     app.add_typer(render_app, name="render")
 
@@ -81,17 +100,14 @@ def _root(
         bool, typer.Option("--verbose", help="On an error, print its whole story too (e.g. Azure's credential chain).")
     ] = False,
 ) -> None:
-    """Operate a fleet of AKS + Flux stacks.
-
-    Example: `fleet plan -s dev`, then `fleet preflight -s dev`; `fleet COMMAND --help` for each command.
-    """
+    """Operate a fleet of AKS + Flux stacks."""
     if not verbose:
         # azure-identity logs each credential it tries as a WARNING, many lines long; without --verbose an error
         # is one line (the error boundary names the fix), so the chain is kept out of stderr.
         logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
 
 
-@app.command()
+@app.command(epilog="Example: `fleet plan -s staging --base HEAD` (what the uncommitted edits change)")
 def plan(
     stack: Annotated[
         str, typer.Option("--stack", "-s", help="Stack name (stacks/Pulumi.<stack>.yaml).", callback=checked_name)
@@ -178,7 +194,7 @@ def _plan_step(stack: str, *, policy: bool, preflight: bool, base: str | None) -
     return f"planning {stack}: {', '.join(parts)}"
 
 
-@policy_app.command("list")
+@policy_app.command("list", epilog="Example: `fleet policy list -e staging`")
 def policy_list(
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
 ) -> None:
@@ -210,15 +226,12 @@ def _show_other(rule_id: str, *, json_out: bool) -> None:
     console.print("[dim]enforcement:[/] not a baseline rule: reported by the command that finds it")
 
 
-@policy_app.command("show")
+@policy_app.command("show", epilog="Example: `fleet policy show AKS-005 --json`")
 def policy_show(
     rule_id: Annotated[str, typer.Argument(metavar="RULE", help="A rule id, e.g. AKS-005 (any case).")],
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """Print one rule in full: what, why, sources, remediation, enforcement per environment, Azure Policy mapping.
-
-    Example: `fleet policy show AKS-005`
-    """
+    """Print one rule in full: what, why, sources, remediation, enforcement per environment, Azure Policy mapping."""
     from .policy.azure_policy import azure_policy_mapping
 
     rule = next((r for r in CATALOGUE if r.id == rule_id.upper()), None)
@@ -253,7 +266,7 @@ def policy_show(
         console.print(f"[dim]source:[/] {escape(reference)}")
 
 
-@policy_app.command("config")
+@policy_app.command("config", epilog="Example: `fleet policy config -e staging -o policy-staging.json`")
 def policy_config_command(
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
@@ -269,7 +282,9 @@ def policy_config_command(
         sys.stdout.write(text)
 
 
-@policy_app.command("export-azure")
+@policy_app.command(
+    "export-azure", epilog="Example: `fleet policy export-azure -o initiative -e prod --management-group mg-platform`"
+)
 def policy_export_azure(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for initiative.json and definitions/.")],
     environment: Annotated[

@@ -24,7 +24,12 @@ from fleet.project import StacksDirOption
 
 from .derive import Derivation
 
-dr_app = typer.Typer(no_args_is_help=True, help="Disaster recovery: derive, re-create, drill, export.")
+dr_app = typer.Typer(
+    no_args_is_help=True,
+    help="Disaster recovery: derive, re-create, drill, export.",
+    epilog="Example: `fleet dr plan -s prod-japaneast --region japanwest`, then"
+    " `fleet dr recreate -s prod-japaneast --region japanwest`",
+)
 
 
 def _existing(stacks_dir: Path) -> dict[str, str]:
@@ -90,7 +95,7 @@ def derive_to_file(
     return derivation, text
 
 
-@dr_app.command("plan")
+@dr_app.command("plan", epilog="Example: `fleet dr plan -s prod-japaneast --region japanwest --ref HEAD`")
 def plan_command(
     source: Annotated[
         str, typer.Option("--stack", "-s", help="The source stack, e.g. prod-japaneast.", callback=checked_name)
@@ -107,10 +112,7 @@ def plan_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
     stacks_dir: StacksDirOption = None,
 ) -> None:
-    """Derive the DR stack from the source as committed at REF; write it; show the plan diff.
-
-    Example: `fleet dr plan -s prod-japaneast --region japanwest --ref v1.4.2`
-    """
+    """Derive the DR stack from the source as committed at REF; write it; show the plan diff."""
     stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec.loader import stack_path
 
@@ -181,27 +183,37 @@ def _executor_and_gate(
     return executor, gate
 
 
-@dr_app.command("recreate")
+@dr_app.command(
+    "recreate", epilog="Example: `fleet dr recreate -s prod-japaneast --region japanwest --json timeline.json`"
+)
 def recreate_command(
     source: Annotated[str, typer.Option("--stack", "-s", help="The source stack.", callback=checked_name)],
     region: Annotated[str, typer.Option("--region", help="The region to recover into.")],
     ref: Annotated[str, typer.Option("--ref", help="Git ref whose stack file is the source.")] = "HEAD",
-    name_suffix: Annotated[str, typer.Option("--name-suffix", callback=checked_name)] = "dr",
+    name_suffix: Annotated[
+        str, typer.Option("--name-suffix", help="Added where a derived name would collide.", callback=checked_name)
+    ] = "dr",
     stack_name: Annotated[
         str | None, typer.Option("--new-stack", help="The DR stack's name (default: derived).", callback=checked_name)
     ] = None,
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing DR stack file.")] = False,
-    cloud: Annotated[str, typer.Option("--cloud")] = "public",
-    subscription: Annotated[str | None, typer.Option("--subscription", callback=checked_subscription)] = None,
-    gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
+    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    subscription: Annotated[
+        str | None,
+        typer.Option(
+            "--subscription",
+            help="Used when the stack sets no azure-native:subscriptionId (else AZURE_SUBSCRIPTION_ID).",
+            callback=checked_subscription,
+        ),
+    ] = None,
+    gate_timeout: Annotated[
+        float, typer.Option("--gate-timeout", help="Seconds to wait for Flux to report Compliant.")
+    ] = 3600.0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the timeline as JSON.")] = None,
     stacks_dir: StacksDirOption = None,
 ) -> int:
-    """Derive the DR stack, create it, wait for Flux to restore everything, print the recovery timeline.
-
-    Example: `fleet dr recreate -s prod-japaneast --region japanwest --json timeline.json`
-    """
+    """Derive the DR stack, create it, wait for Flux to restore everything, print the recovery timeline."""
     stacks_dir = project.stacks_dir(stacks_dir)
     import json
 
@@ -221,12 +233,12 @@ def recreate_command(
     return exit_code(timeline.ok)
 
 
-@dr_app.command("drill")
+@dr_app.command("drill", epilog="Example: `fleet dr drill -s prod-japaneast --region koreacentral`")
 def drill_command(
     source: Annotated[str, typer.Option("--stack", "-s", help="The source stack.", callback=checked_name)],
     region: Annotated[str, typer.Option("--region", help="The region to drill in.")],
-    ref: Annotated[str, typer.Option("--ref")] = "HEAD",
-    zones: Annotated[str | None, typer.Option("--zones")] = None,
+    ref: Annotated[str, typer.Option("--ref", help="Git ref whose stack file is the source.")] = "HEAD",
+    zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     keep: Annotated[bool, typer.Option("--keep", help="Leave the drill cluster running.")] = False,
     report: Annotated[
         Path | None,
@@ -236,15 +248,21 @@ def drill_command(
             help="JSON-lines report, one line per drill (default .fleet/dr-drills.jsonl).",
         ),
     ] = None,
-    cloud: Annotated[str, typer.Option("--cloud")] = "public",
-    subscription: Annotated[str | None, typer.Option("--subscription", callback=checked_subscription)] = None,
-    gate_timeout: Annotated[float, typer.Option("--gate-timeout")] = 3600.0,
+    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    subscription: Annotated[
+        str | None,
+        typer.Option(
+            "--subscription",
+            help="Used when the stack sets no azure-native:subscriptionId (else AZURE_SUBSCRIPTION_ID).",
+            callback=checked_subscription,
+        ),
+    ] = None,
+    gate_timeout: Annotated[
+        float, typer.Option("--gate-timeout", help="Seconds to wait for Flux to report Compliant.")
+    ] = 3600.0,
     stacks_dir: StacksDirOption = None,
 ) -> int:
-    """Recreate the stack in REGION as a temporary stack, verify, tear down, and record the timings.
-
-    Example: `fleet dr drill -s prod-japaneast --region koreacentral`
-    """
+    """Recreate the stack in REGION as a temporary stack, verify, tear down, and record the timings."""
     stacks_dir = project.stacks_dir(stacks_dir)
     report = project.in_project(".fleet/dr-drills.jsonl", report)
     from datetime import UTC, datetime
@@ -280,19 +298,20 @@ def drill_command(
     return exit_code(drill.ok)
 
 
-@dr_app.command("export")
+@dr_app.command(
+    "export",
+    epilog='Example: `fleet dr export "$(az aks show -g rg-legacy -n aks-legacy --query id -o tsv)" '
+    "--new-stack legacy -e staging`",
+)
 def export_command(
     cluster_id: Annotated[str, typer.Argument(help="/subscriptions/.../managedClusters/<name>")],
     stack: Annotated[str, typer.Option("--new-stack", help="The new stack's name.", callback=checked_name)],
     environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
-    cloud: Annotated[str, typer.Option("--cloud")] = "public",
+    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     stacks_dir: StacksDirOption = None,
 ) -> None:
-    """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations).
-
-    Example: `fleet dr export "$(az aks show -g rg -n aks --query id -o tsv)" --new-stack legacy`
-    """
+    """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations)."""
     stacks_dir = project.stacks_dir(stacks_dir)
     from fleet.azure import AzureContext
     from fleet.azure.errors import azure_errors

@@ -28,7 +28,11 @@ def drift_command(
     stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.", callback=checked_name)],
     subscription: Annotated[
         str | None,
-        typer.Option("--subscription", help="Overrides azure-native:subscriptionId.", callback=checked_subscription),
+        typer.Option(
+            "--subscription",
+            help="Used when the stack sets no azure-native:subscriptionId (else AZURE_SUBSCRIPTION_ID).",
+            callback=checked_subscription,
+        ),
     ] = None,
     cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
     json_path: Annotated[str | None, typer.Option("--json", help="Write the drift as JSON to PATH, or -.")] = None,

@@ -23,7 +23,6 @@ def facts_command(
 ) -> None:
     """List the outside-fact tables (source, retrieved, age) or print one; stale tables are flagged.
 
-    Example: `fleet facts`, then `fleet facts aks_versions`.
     A table older than 90 days is reported as stale (advisory, exit 0): refresh it from its source.
     """
     today = date.today()

@@ -14,7 +14,11 @@ from fleet.name_options import checked_name
 from fleet.output import write_output
 from fleet.project import StacksDirOption
 
-render_app = typer.Typer(no_args_is_help=True, help="Render a stack into other deployment formats.")
+render_app = typer.Typer(
+    no_args_is_help=True,
+    help="Render a stack into other deployment formats.",
+    epilog="Example: `fleet render bicep -s prod-japaneast -o prod-japaneast.parameters.json`",
+)
 
 
 def _checked_key_vault_id(value: str | None) -> str | None:
@@ -30,7 +34,7 @@ def _checked_key_vault_id(value: str | None) -> str | None:
     return value
 
 
-@render_app.command("bicep")
+@render_app.command("bicep", epilog="Example: `fleet render bicep -s prod-japaneast -o prod-japaneast.parameters.json`")
 def render_bicep(
     stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.", callback=checked_name)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,

@@ -13,7 +13,12 @@ from fleet.errors import BadInput
 from fleet.name_options import checked_cluster_name, checked_environment, checked_name
 from fleet.project import StacksDirOption
 
-scaffold_app = typer.Typer(no_args_is_help=True, help="Add an environment overlay or a cluster stack.")
+scaffold_app = typer.Typer(
+    no_args_is_help=True,
+    help="Add an environment overlay or a cluster stack.",
+    epilog="Example: `fleet scaffold env qa`, then"
+    " `fleet scaffold cluster --new-stack qa -s dev -e staging --overlay qa`",
+)
 
 
 def _write(path: Path, text: str, force: bool) -> None:
@@ -24,19 +29,22 @@ def _write(path: Path, text: str, force: bool) -> None:
     Console().print(f"wrote {path}")
 
 
-@scaffold_app.command("env")
+@scaffold_app.command(
+    "env",
+    epilog="Example: `fleet scaffold env qa`, then"
+    " `fleet scaffold cluster --new-stack qa -s dev -e staging --overlay qa`",
+)
 def scaffold_env(
     name: Annotated[str, typer.Argument(help="Environment name, e.g. qa.", callback=checked_name)],
-    force: Annotated[bool, typer.Option("--force")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing gitops/apps/NAME/kustomization.yaml.")
+    ] = False,
     gitops_dir: Annotated[
         Path | None,
         typer.Option("--gitops-dir", file_okay=False, show_default=False, help="Default: gitops/ of the project."),
     ] = None,
 ) -> None:
-    """Add gitops/apps/NAME (an overlay of apps/base).
-
-    Example: `fleet scaffold env qa`, then `fleet scaffold cluster --new-stack qa -s dev -e staging --overlay qa`
-    """
+    """Add gitops/apps/NAME (an overlay of apps/base)."""
     gitops_dir = project.in_project("gitops", gitops_dir)
     from components.spec.names import confined
 
@@ -46,7 +54,11 @@ def scaffold_env(
     _write(confined(gitops_dir / "apps", name, "kustomization.yaml"), text, force)
 
 
-@scaffold_app.command("cluster")
+@scaffold_app.command(
+    "cluster",
+    epilog="Example: `fleet scaffold cluster --new-stack qa -s dev -e staging --overlay qa --name aks-qa-jpe` (after"
+    " `fleet scaffold env qa`)",
+)
 def scaffold_cluster(
     stack: Annotated[str, typer.Option("--new-stack", help="The new stack's name.", callback=checked_name)],
     source: Annotated[str, typer.Option("--stack", "-s", help="The stack to derive from.", callback=checked_name)],
@@ -72,13 +84,10 @@ def scaffold_cluster(
             callback=checked_name,
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
     stacks_dir: StacksDirOption = None,
 ) -> None:
-    """Write stacks/Pulumi.NEW.yaml derived from another stack, validated before it is written.
-
-    Example: `fleet scaffold cluster --new-stack qa -s dev -e staging --overlay qa --name aks-qa-jpe`
-    """
+    """Write stacks/Pulumi.NEW.yaml derived from another stack, validated before it is written."""
     stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec.files import load_yaml, read_text
     from components.spec.loader import load_stack, parse_stack_document, stack_path

@@ -107,7 +107,8 @@ def render_plan(plan: Plan, console: Console) -> None:
     console.print(f"    {summary_line(plan.summary())}", soft_wrap=True)
     active = [f for f in plan.findings if not f.suppressed]
     if active:
-        table = Table(title=f"policy ({plan.environment})", title_justify="left")
+        # Baseline findings and, where the Git source is reachable, preflight's: not only policy.
+        table = Table(title=f"findings ({plan.environment})", title_justify="left")
         for column in ("rule", "enforcement", "severity", "resource", "finding"):
             table.add_column(column, overflow="fold")
         ordered = sorted(active, key=lambda f: (f.enforcement != "mandatory", f.rule, f.resource))
@@ -124,7 +125,7 @@ def render_plan(plan: Plan, console: Console) -> None:
     judged = (
         "policy skipped (--no-policy)"
         if "policy" in plan.skipped
-        else f"{len(active)} policy finding(s), {mandatory} mandatory, {suppressed} suppressed"
+        else f"{len(active)} finding(s), {mandatory} mandatory, {suppressed} suppressed"
     )
     console.print(
         f"{judged}; "

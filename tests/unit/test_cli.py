@@ -157,7 +157,7 @@ def test_a_skipped_policy_run_is_said_not_read_as_clean() -> None:
     result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--no-preflight"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "policy skipped (--no-policy); 0 plan error(s)" in result.output
-    assert "policy finding(s)" not in result.output
+    assert " finding(s)" not in result.output
     result = RUN.invoke(cli.app, ["plan", "-s", "dev", "--no-policy", "--json", "-"])
     assert json.loads(result.stdout)["skipped"] == ["policy"]
 

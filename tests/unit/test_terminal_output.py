@@ -150,7 +150,7 @@ def test_plan_findings_at_80_columns(derived_stack: Callable[..., Path], tmp_pat
     assert result.exit_code == 1, result.output
     findings = json.loads(out.read_text())["findings"]
     assert len(findings) > 10
-    table_part = result.stdout[result.stdout.index("policy (prod)") :]
+    table_part = result.stdout[result.stdout.index("findings (prod)") :]
     assert_readable(table_part, [f[k] for f in findings for k in ("rule", "enforcement", "severity", "resource")])
     assert_readable(table_part, [f["message"] for f in findings])
 

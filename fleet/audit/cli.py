@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 
 from fleet import progress
-from fleet.errors import bad_option, exit_code
+from fleet.azure_options import CloudOption
+from fleet.errors import exit_code
 from fleet.name_options import checked_subscription
 from fleet.output import STDOUT, one_stdout, write_output
 
@@ -26,12 +27,11 @@ def audit_command(
         list[str],
         typer.Option("--subscription", help="Subscription id (repeatable).", callback=checked_subscription),
     ],
-    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    cloud: CloudOption = "public",
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
 ) -> int:
     """Audit every AKS cluster of the subscriptions, most at risk first. Exit 1 when a mandatory rule fails."""
-    from fleet.azure import CLOUDS
     from fleet.policy.config import config_path, load_config
     from policies.baseline import ENVIRONMENTS
 
@@ -40,8 +40,6 @@ def audit_command(
     from .normalize import group_fleet
     from .report import render_table, to_html, to_json
 
-    if cloud not in CLOUDS:
-        raise bad_option("--cloud", cloud, ", ".join(CLOUDS))
     one_stdout(json=json_path, html=html_path)
     configs = {env: load_config(config_path(env)) for env in ENVIRONMENTS}
     from fleet.azure.errors import azure_errors

@@ -14,11 +14,12 @@ from rich.table import Table
 
 from components.spec.problems import SpecError
 from fleet import progress, project
-from fleet.errors import BadInput, bad_option, exit_code
+from fleet.azure_options import CloudOption, SubscriptionOption
+from fleet.errors import BadInput, exit_code
 from fleet.executors.base import Executor
 from fleet.gitrepo import repo_root
 from fleet.health.flux_gate import GateResult
-from fleet.name_options import checked_name, checked_subscription
+from fleet.name_options import checked_environment, checked_name
 from fleet.output import print_item, print_table, write_output
 from fleet.project import StacksDirOption
 
@@ -198,15 +199,8 @@ def recreate_command(
     ] = None,
     zones: Annotated[str | None, typer.Option("--zones", help="1,2,3 or none (default: by region).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing DR stack file.")] = False,
-    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
-    subscription: Annotated[
-        str | None,
-        typer.Option(
-            "--subscription",
-            help="Used when the stack sets no azure-native:subscriptionId (else AZURE_SUBSCRIPTION_ID).",
-            callback=checked_subscription,
-        ),
-    ] = None,
+    cloud: CloudOption = "public",
+    subscription: SubscriptionOption = None,
     gate_timeout: Annotated[
         float, typer.Option("--gate-timeout", help="Seconds to wait for Flux to report Compliant.")
     ] = 3600.0,
@@ -248,15 +242,8 @@ def drill_command(
             help="JSON-lines report, one line per drill (default .fleet/dr-drills.jsonl).",
         ),
     ] = None,
-    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
-    subscription: Annotated[
-        str | None,
-        typer.Option(
-            "--subscription",
-            help="Used when the stack sets no azure-native:subscriptionId (else AZURE_SUBSCRIPTION_ID).",
-            callback=checked_subscription,
-        ),
-    ] = None,
+    cloud: CloudOption = "public",
+    subscription: SubscriptionOption = None,
     gate_timeout: Annotated[
         float, typer.Option("--gate-timeout", help="Seconds to wait for Flux to report Compliant.")
     ] = 3600.0,
@@ -306,9 +293,11 @@ def drill_command(
 def export_command(
     cluster_id: Annotated[str, typer.Argument(help="/subscriptions/.../managedClusters/<name>")],
     stack: Annotated[str, typer.Option("--new-stack", help="The new stack's name.", callback=checked_name)],
-    environment: Annotated[str, typer.Option("--environment", "-e", help="dev, staging or prod.")] = "prod",
+    environment: Annotated[
+        str, typer.Option("--environment", "-e", help="dev, staging or prod.", callback=checked_environment)
+    ] = "prod",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file.")] = False,
-    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    cloud: CloudOption = "public",
     stacks_dir: StacksDirOption = None,
 ) -> None:
     """Write a stack file for a live cluster (cluster, pools, Flux extension, flux configurations)."""
@@ -331,13 +320,10 @@ def write_export(live: object, stack: str, environment: str, force: bool, stacks
     from components.spec import load_stack
     from components.spec.loader import stack_path
     from components.spec.problems import Problem
-    from policies.baseline import ENVIRONMENTS
 
     from .export import LiveCluster, spec_from_live
 
     assert isinstance(live, LiveCluster)
-    if environment not in ENVIRONMENTS:
-        raise bad_option("--environment", environment, ", ".join(ENVIRONMENTS))
     target = stack_path(stacks_dir, stack)
     exported = spec_from_live(live, environment=environment)
     if target.exists() and not force:

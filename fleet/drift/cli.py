@@ -12,8 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from fleet import progress, project
-from fleet.errors import bad_option, exit_code
-from fleet.name_options import checked_name, checked_subscription
+from fleet.azure_options import CloudOption, SubscriptionOption
+from fleet.errors import exit_code
+from fleet.name_options import checked_name
 from fleet.output import print_table, write_output
 from fleet.project import StacksDirOption
 
@@ -26,29 +27,19 @@ def _azure_context(cloud: str) -> object:
 
 def drift_command(
     stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.", callback=checked_name)],
-    subscription: Annotated[
-        str | None,
-        typer.Option(
-            "--subscription",
-            help="Used when the stack sets no azure-native:subscriptionId (else AZURE_SUBSCRIPTION_ID).",
-            callback=checked_subscription,
-        ),
-    ] = None,
-    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
+    subscription: SubscriptionOption = None,
+    cloud: CloudOption = "public",
     json_path: Annotated[str | None, typer.Option("--json", help="Write the drift as JSON to PATH, or -.")] = None,
     stacks_dir: StacksDirOption = None,
 ) -> int:
     """Compare the live cluster, extension and flux configurations with the stack's plan. Exit 1 on drift."""
     stacks_dir = project.stacks_dir(stacks_dir)
     from components.spec import load_stack
-    from fleet.azure import CLOUDS
     from fleet.health.factory import subscription_of
     from fleet.plan.runner import plan_stack
 
     from .compare import compare, read_live
 
-    if cloud not in CLOUDS:
-        raise bad_option("--cloud", cloud, ", ".join(CLOUDS))
     loaded = load_stack(stacks_dir, stack)
     sub = subscription_of(loaded, subscription)
     with progress.step(f"planning {stack}"):

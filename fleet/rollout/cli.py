@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fleet import progress, project
+from fleet.azure_options import CloudOption, SubscriptionOption
 from fleet.errors import EXIT_CLEAN, BadInput, bad_option, exit_code
 from fleet.name_options import checked_name
 from fleet.output import print_table, write_output
@@ -60,8 +61,8 @@ def rollout_command(
     allow_replace: Annotated[bool, typer.Option("--allow-replace", help="Accept protected replaces.")] = False,
     emit: Annotated[str | None, typer.Option("--emit", help="Write a CI workflow instead: github-actions.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where --emit writes (default stdout).")] = None,
-    cloud: Annotated[str, typer.Option("--cloud", help="public, china or usgov.")] = "public",
-    subscription: Annotated[str | None, typer.Option("--subscription", help="Default subscription id.")] = None,
+    cloud: CloudOption = "public",
+    subscription: SubscriptionOption = None,
     gate_timeout: Annotated[float, typer.Option("--gate-timeout", help="Seconds to wait for Compliant.")] = 1800.0,
     stacks_dir: StacksDirOption = None,
 ) -> int:

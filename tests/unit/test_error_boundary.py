@@ -177,6 +177,8 @@ def test_a_subscription_that_is_not_a_uuid_is_one_line_before_any_credential() -
     for argv in (
         ["audit", "--subscription", "not-a-guid"],
         ["drift", "-s", "dev", "--subscription", "not-a-guid"],
+        ["rollout", "--dry-run", "--subscription", "not-a-guid"],
+        ["dr", "drill", "-s", "dev", "--region", "japanwest", "--subscription", "not-a-guid"],
     ):
         result = RUN.invoke(cli.app, argv)
         assert result.exit_code == 2, (argv, result.output)
@@ -199,3 +201,20 @@ def test_azure_identitys_credential_chain_stays_out_of_stderr_unless_verbose() -
         assert chain.isEnabledFor(logging.WARNING)
     finally:
         chain.setLevel(before)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "--subscription", "00000000-0000-0000-0000-000000000000"],
+        ["drift", "-s", "dev"],
+        ["rollout", "--dry-run"],
+        ["dr", "export", "/subscriptions/x", "--new-stack", "y"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_azure_command_checks_the_cloud_the_same_way(argv: list[str]) -> None:
+    """One --cloud option (fleet/azure_options.py): checked while parsing, before any credential or file."""
+    result = RUN.invoke(cli.app, [*argv, "--cloud", "mars"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "--cloud: 'mars' is not accepted; accepted: public, china, usgov\n"
